@@ -1,0 +1,5 @@
+"""`python -m mvpgen` runs the CLI."""
+
+from mvpgen.cli import main
+
+main()

@@ -1,0 +1,141 @@
+"""The `mvpgen` command: flags to a spec, errors to exit codes. The work happens in the library."""
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mvpgen import __version__
+from mvpgen.errors import MvpgenError
+
+app = typer.Typer(
+    help="Generate ready-to-run MVP backends — FastAPI, Go, or both — from one resource spec.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"mvpgen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Generate ready-to-run MVP backends — FastAPI, Go, or both — from one resource spec."""
+
+
+@app.command()
+def new(
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="Project name: letters, digits, '-' and '_', starting with a letter. It names "
+            "the folder, the Python package (my-app -> my_app) and the Go module.",
+            show_default=False,
+        ),
+    ],
+    stack: Annotated[
+        str | None,
+        typer.Option(help="fastapi, go or hybrid. [default: fastapi]", show_default=False),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            help="sqlite (an embedded file, nothing to install) or postgres (DATABASE_URL). "
+            "[default: sqlite]",
+            show_default=False,
+        ),
+    ] = None,
+    resource: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--resource",
+            "-r",
+            help="A resource, repeatable: 'NAME[/PLURAL] field:type[?][=default] ...', "
+            "e.g. 'product name:str price:float stock:int=0'. Types: str, text, int, float, "
+            "bool, date, datetime, uuid; '?' makes a field optional. Without any, a sample "
+            "'note' resource is generated.",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(help="Folder to create. [default: ./NAME]", show_default=False),
+    ] = None,
+    module: Annotated[
+        str | None,
+        typer.Option(
+            help="Go module path, e.g. github.com/acme/my-app. [default: NAME]",
+            show_default=False,
+        ),
+    ] = None,
+    no_input: Annotated[
+        bool, typer.Option("--no-input", help="Never prompt: use defaults for what is missing.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write into a non-empty target folder.")
+    ] = False,
+    no_git: Annotated[
+        bool, typer.Option("--no-git", help="Skip `git init` and the first commit.")
+    ] = False,
+) -> None:
+    """Create a new project in ./NAME (or --output)."""
+    from mvpgen import render, spec
+
+    interactive = not no_input and sys.stdin.isatty()
+    if interactive:
+        stack = stack or typer.prompt("Stack (fastapi, go, hybrid)", default="fastapi")
+        db = db or typer.prompt("Database (sqlite, postgres)", default="sqlite")
+        resource = resource or _prompt_resources()
+    try:
+        project = spec.build_project(
+            name,
+            stack=stack or spec.Stack.FASTAPI,
+            db=db or spec.Database.SQLITE,
+            module=module or "",
+            resources=resource or None,
+        )
+        target = render.generate(project, output or Path(name), force=force, git=not no_git)
+    except MvpgenError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("interrupted: nothing was written", err=True)
+        raise typer.Exit(130) from None
+
+    where = _relative(target)
+    typer.echo(f"Created {project.title} ({project.stack.value}, {project.db.value}) in {where}")
+    typer.echo("Next:")
+    typer.echo(f"  cd {where} && make run")
+    typer.echo("  open http://127.0.0.1:8000/docs")
+
+
+def _prompt_resources() -> list[str]:
+    typer.echo("Resources, one per line as 'NAME field:type ...'; an empty line ends the list.")
+    specs: list[str] = []
+    while line := typer.prompt("Resource", default="", show_default=False).strip():
+        specs.append(line)
+    return specs
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,551 @@
+"""The validated description of a project: what the templates receive, and nothing else.
+
+`parse_resource` reads the resource grammar (`note title:str body:text? done:bool=false`);
+`ProjectSpec` checks the whole project (names, duplicates, reserved words) and computes every
+name the templates print, once, for every language.
+"""
+
+import datetime as dt
+import json
+import re
+import shlex
+import sys
+import uuid
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    computed_field,
+    field_validator,
+    model_validator,
+)
+
+from mvpgen import names
+from mvpgen.errors import SpecError
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+STR_MAX_LENGTH = 255
+
+
+class Stack(StrEnum):
+    FASTAPI = "fastapi"
+    GO = "go"
+    HYBRID = "hybrid"
+
+
+class Database(StrEnum):
+    SQLITE = "sqlite"
+    POSTGRES = "postgres"
+
+
+class FieldType(StrEnum):
+    STR = "str"
+    TEXT = "text"
+    INT = "int"
+    FLOAT = "float"
+    BOOL = "bool"
+    DATE = "date"
+    DATETIME = "datetime"
+    UUID = "uuid"
+
+
+# The resource generated when none is given.
+DEFAULT_RESOURCE = "note title:str body:text? done:bool=false"
+
+# What this version renders; the others are accepted by the grammar and refused here.
+AVAILABLE_STACKS = frozenset({Stack.FASTAPI})
+AVAILABLE_DATABASES = frozenset({Database.SQLITE})
+
+# Columns every resource has; a user field may not take these names.
+SYSTEM_COLUMNS = ("id", "created_at", "updated_at", "processed_at")
+# Resource plurals the generated project already uses for its own tables, packages or routes.
+RESERVED_PLURALS = frozenset(
+    {"jobs", "core", "tests", "migrations", "alembic_versions", "goose_db_versions"}
+)
+# Module-level names of the generated Python modules. A field with one of these names gets a
+# trailing underscore as its Python attribute (the API and the column keep the user's name).
+PY_SHADOWED = frozenset(
+    {"dt", "uuid", "sa", "Field", "Mapped", "mapped_column", "metadata", "registry"}
+    # pydantic.BaseModel attributes a field may not shadow.
+    | {"copy", "dict", "json", "schema", "validate", "construct", "fields", "model_config"}
+)
+
+
+def _parse_default(ftype: FieldType, raw: str) -> Any:
+    """Turn the text after `=` into a JSON-ready value of the field's type."""
+    match ftype:
+        case FieldType.STR | FieldType.TEXT:
+            if ftype is FieldType.STR and len(raw) > STR_MAX_LENGTH:
+                raise ValueError(f"is longer than {STR_MAX_LENGTH} characters")
+            return raw
+        case FieldType.INT:
+            value = int(raw)
+            if not INT64_MIN <= value <= INT64_MAX:
+                raise ValueError("does not fit in a 64-bit integer")
+            return value
+        case FieldType.FLOAT:
+            number = float(raw)
+            if number != number or number in (float("inf"), float("-inf")):
+                raise ValueError("is not a finite number")
+            return number
+        case FieldType.BOOL:
+            if raw.lower() not in ("true", "false"):
+                raise ValueError("is not true or false")
+            return raw.lower() == "true"
+        case FieldType.DATE:
+            return dt.date.fromisoformat(raw).isoformat()
+        case FieldType.DATETIME:
+            moment = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                raise ValueError("has no time zone (write it as 2024-01-31T09:00:00Z)")
+            return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        case FieldType.UUID:
+            return str(uuid.UUID(raw))
+
+
+class FieldSpec(BaseModel):
+    """One user field of a resource."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    type: FieldType
+    optional: bool = False
+    has_default: bool = False
+    default: Any = None
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, name: str) -> str:
+        _check_snake("field", name)
+        if name in SYSTEM_COLUMNS:
+            raise ValueError(
+                f"field name {name!r} is a column every resource already has "
+                f"({', '.join(SYSTEM_COLUMNS)}); pick another name, e.g. {name.rstrip('_')}_value"
+            )
+        return name
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def required(self) -> bool:
+        """Must a create request carry this field?"""
+        return not self.optional and not self.has_default
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def py_name(self) -> str:
+        """The Python attribute; differs from `name` only where a module-level name would clash."""
+        return f"{self.name}_" if self.name in PY_SHADOWED else self.name
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def py_type(self) -> str:
+        """The Python annotation, without `| None`."""
+        return {
+            FieldType.STR: "str",
+            FieldType.TEXT: "str",
+            FieldType.INT: "int",
+            FieldType.FLOAT: "float",
+            FieldType.BOOL: "bool",
+            FieldType.DATE: "dt.date",
+            FieldType.DATETIME: "dt.datetime",
+            FieldType.UUID: "uuid.UUID",
+        }[self.type]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def py_default(self) -> str:
+        """The default as a Python expression ("None" when the field has none)."""
+        if not self.has_default:
+            return "None"
+        match self.type:
+            case FieldType.DATE:
+                return f"dt.date.fromisoformat({self.default!r})"
+            case FieldType.DATETIME:
+                return f"dt.datetime.fromisoformat({self.default!r})"
+            case FieldType.UUID:
+                return f"uuid.UUID({self.default!r})"
+            case _:
+                return repr(self.default)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def sa_type(self) -> str:
+        """The SQLAlchemy column type, as written in models and migrations (`sa` imported)."""
+        return {
+            FieldType.STR: f"sa.String({STR_MAX_LENGTH})",
+            FieldType.TEXT: "sa.Text()",
+            FieldType.INT: "sa.BigInteger()",
+            FieldType.FLOAT: "sa.Float()",
+            FieldType.BOOL: "sa.Boolean()",
+            FieldType.DATE: "sa.Date()",
+            FieldType.DATETIME: "sa.DateTime(timezone=True)",
+            FieldType.UUID: "sa.Uuid()",
+        }[self.type]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def go_name(self) -> str:
+        """The exported Go struct field."""
+        return names.go_exported(self.name)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def go_type(self) -> str:
+        """The Go type, without the pointer an optional field adds."""
+        return {
+            FieldType.STR: "string",
+            FieldType.TEXT: "string",
+            FieldType.INT: "int64",
+            FieldType.FLOAT: "float64",
+            FieldType.BOOL: "bool",
+            FieldType.DATE: "Date",
+            FieldType.DATETIME: "time.Time",
+            FieldType.UUID: "uuid.UUID",
+        }[self.type]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def json_schema(self) -> dict[str, Any]:
+        """The field's OpenAPI 3.1 schema (without nullability), shared by every stack."""
+        schema: dict[str, Any] = {
+            FieldType.STR: {"type": "string", "maxLength": STR_MAX_LENGTH},
+            FieldType.TEXT: {"type": "string"},
+            FieldType.INT: {"type": "integer", "minimum": INT64_MIN, "maximum": INT64_MAX},
+            FieldType.FLOAT: {"type": "number"},
+            FieldType.BOOL: {"type": "boolean"},
+            FieldType.DATE: {"type": "string", "format": "date"},
+            FieldType.DATETIME: {"type": "string", "format": "date-time"},
+            FieldType.UUID: {"type": "string", "format": "uuid"},
+        }[self.type]
+        return schema
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def sample(self) -> Any:
+        """A valid JSON value for this field, used by generated tests and the smoke client."""
+        return {
+            FieldType.STR: f"sample {self.name}",
+            FieldType.TEXT: f"A longer text for {self.name}.",
+            FieldType.INT: 42,
+            FieldType.FLOAT: 3.5,
+            FieldType.BOOL: True,
+            FieldType.DATE: "2024-02-29",
+            FieldType.DATETIME: "2024-02-29T12:30:00Z",
+            FieldType.UUID: "12345678-1234-5678-1234-567812345678",
+        }[self.type]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def wrong_sample(self) -> Any:
+        """A JSON value of the wrong type for this field, for validation tests."""
+        if self.type in (FieldType.INT, FieldType.FLOAT, FieldType.BOOL):
+            return "not a number" if self.type is not FieldType.BOOL else "not a bool"
+        return {"not": "a string"}
+
+
+class ResourceSpec(BaseModel):
+    """One resource: a table, a CRUD API and a `{name}.created` job."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    plural: str
+    fields: Annotated[list[FieldSpec], Field(min_length=1)]
+
+    @field_validator("name", "plural")
+    @classmethod
+    def _check_names(cls, value: str) -> str:
+        _check_snake("resource", value)
+        return value
+
+    @model_validator(mode="after")
+    def _check_fields(self) -> "ResourceSpec":
+        if self.plural in RESERVED_PLURALS:
+            raise ValueError(
+                f"resource {self.name!r} would be stored as {self.plural!r}, which the generated "
+                "project uses itself; pick another name"
+            )
+        seen: set[str] = set()
+        for field in self.fields:
+            if field.name in seen:
+                raise ValueError(f"field {field.name!r} appears twice in resource {self.name!r}")
+            seen.add(field.name)
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def pascal(self) -> str:
+        return names.pascal(self.name)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def pascal_plural(self) -> str:
+        return names.pascal(self.plural)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def camel(self) -> str:
+        return names.camel(self.name)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def title(self) -> str:
+        return names.title(self.name)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def title_plural(self) -> str:
+        return names.title(self.plural)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def table(self) -> str:
+        """The SQL table (always quoted by the generated code: `order` is a keyword)."""
+        return self.plural
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def path(self) -> str:
+        """The collection's URL path."""
+        return f"/api/v1/{self.plural}"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def job_kind(self) -> str:
+        """The job enqueued in the same transaction as every insert."""
+        return f"{self.name}.created"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def py_package(self) -> str:
+        """The Python package holding this resource's router, schemas, models and service."""
+        return self.plural
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def py_class(self) -> str:
+        """The SQLAlchemy model class; `Base` would shadow the declarative base, hence a suffix."""
+        return f"{self.pascal}Row" if self.pascal in {"Base", "Session", "Job"} else self.pascal
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def go_name(self) -> str:
+        """The exported Go type of a row."""
+        return names.go_exported(self.name)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def go_plural(self) -> str:
+        return names.go_exported(self.plural)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def go_var(self) -> str:
+        """A Go local variable holding one row (`type` becomes `typeItem`)."""
+        return names.go_local(self.name, "Item")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def sample(self) -> dict[str, Any]:
+        """A valid create request with every field set."""
+        return {field.name: field.sample for field in self.fields}
+
+
+class ProjectSpec(BaseModel):
+    """A whole project: validated once, handed to the templates as `spec`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    stack: Stack = Stack.FASTAPI
+    db: Database = Database.SQLITE
+    module: str = ""
+    resources: Annotated[list[ResourceSpec], Field(min_length=1)]
+
+    @field_validator("name")
+    @classmethod
+    def _check_project_name(cls, name: str) -> str:
+        if not names.PROJECT_NAME_RE.match(name):
+            raise ValueError(
+                f"project name {name!r} must start with a letter and hold only letters, digits, "
+                "'-' and '_' (e.g. my-app)"
+            )
+        package = name.replace("-", "_").lower()
+        if names.is_python_keyword(package) or package in _TAKEN_PACKAGES:
+            raise ValueError(
+                f"project name {name!r} would make the Python package {package!r}, which "
+                f"shadows a module the project imports; try {name}-app"
+            )
+        return name
+
+    @field_validator("module")
+    @classmethod
+    def _check_module(cls, module: str) -> str:
+        if module and not _GO_MODULE_RE.match(module):
+            raise ValueError(
+                f"Go module path {module!r} is not valid (e.g. github.com/acme/my-app)"
+            )
+        return module
+
+    @model_validator(mode="after")
+    def _check_resources(self) -> "ProjectSpec":
+        taken: set[str] = set()
+        for resource in self.resources:
+            words = {resource.name, resource.plural}
+            if clash := words & taken:
+                raise ValueError(f"resource {clash.pop()!r} is declared twice")
+            taken |= words
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def package(self) -> str:
+        """The Python package (`my-app` -> `my_app`)."""
+        return self.name.replace("-", "_").lower()
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def go_module(self) -> str:
+        return self.module or self.name
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def title(self) -> str:
+        """`my-app` -> `My App`."""
+        return " ".join(p.capitalize() for p in self.name.replace("_", "-").split("-") if p)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def env_prefix(self) -> str:
+        """Upper-snake form, for names such as the compose database."""
+        return self.package.upper()
+
+
+# Modules a generated Python project imports by name: its package must not shadow them.
+_TAKEN_PACKAGES = frozenset(
+    {
+        "alembic", "anyio", "app", "fastapi", "httpx", "migrations", "mypy", "pydantic",
+        "pydantic_settings", "pytest", "ruff", "sqlalchemy", "starlette", "tests", "uvicorn",
+    }
+) | frozenset(sys.stdlib_module_names)
+_GO_MODULE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*(/[A-Za-z0-9._~-]+)*$")
+
+
+def _check_snake(what: str, name: str) -> None:
+    if not names.SNAKE_RE.match(name):
+        suggestion = _to_snake(name)
+        raise ValueError(
+            f"{what} name {name!r} is not snake_case (lowercase letters, digits and single "
+            f"underscores, starting with a letter); try {suggestion!r}"
+        )
+    if names.is_python_keyword(name):
+        raise ValueError(
+            f"{what} name {name!r} is a Python keyword and cannot be an attribute; "
+            f"try {name}_name or a synonym"
+        )
+
+
+def _to_snake(name: str) -> str:
+    snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+    snake = re.sub(r"[^a-z0-9]+", "_", snake).strip("_")
+    return snake if snake and snake[0].isalpha() else f"x_{snake}"
+
+
+def parse_resource(text: str) -> ResourceSpec:
+    """Parse `NAME[/PLURAL] field:type[?][=default] ...` into a validated resource."""
+    try:
+        words = shlex.split(text)
+    except ValueError as exc:
+        raise SpecError(f"resource spec {text!r} has unbalanced quotes ({exc})") from None
+    if not words:
+        raise SpecError("resource spec is empty; write it as 'NAME field:type ...'")
+    head, *field_words = words
+    name, _, plural = head.partition("/")
+    if not field_words:
+        raise SpecError(
+            f"resource {name!r} has no fields; add at least one, e.g. '{name} title:str'"
+        )
+    fields = [_parse_field(name, word) for word in field_words]
+    try:
+        _check_snake("resource", name)
+        return ResourceSpec(name=name, plural=plural or names.pluralize(name), fields=fields)
+    except (ValidationError, ValueError) as exc:
+        raise SpecError(first_error(exc)) from None
+
+
+def _parse_field(resource: str, word: str) -> FieldSpec:
+    name, sep, rest = word.partition(":")
+    if not sep or not rest:
+        raise SpecError(
+            f"field {word!r} of resource {resource!r} has no type; write it as {name}:str "
+            f"(types: {', '.join(t.value for t in FieldType)})"
+        )
+    type_text, eq, default_text = rest.partition("=")
+    optional = type_text.endswith("?")
+    type_text = type_text.removesuffix("?")
+    try:
+        ftype = FieldType(type_text)
+    except ValueError:
+        raise SpecError(
+            f"field {name!r} of resource {resource!r} has unknown type {type_text!r} "
+            f"(types: {', '.join(t.value for t in FieldType)})"
+        ) from None
+    default: Any = None
+    if eq:
+        try:
+            default = _parse_default(ftype, default_text)
+        except ValueError as exc:
+            reason = str(exc) if str(exc).startswith(("is", "has", "does")) else "is not valid"
+            raise SpecError(
+                f"default {default_text!r} of field {name!r} ({ftype.value}) {reason}"
+            ) from None
+    try:
+        return FieldSpec(name=name, type=ftype, optional=optional, has_default=bool(eq),
+                         default=default)
+    except ValidationError as exc:
+        raise SpecError(f"{first_error(exc)} (in resource {resource!r})") from None
+
+
+def build_project(
+    name: str,
+    *,
+    stack: str = Stack.FASTAPI,
+    db: str = Database.SQLITE,
+    module: str = "",
+    resources: list[str] | None = None,
+) -> ProjectSpec:
+    """Validate every answer and return the spec the templates receive."""
+    for flag, value, choices in (("--stack", stack, Stack), ("--db", db, Database)):
+        if value not in {c.value for c in choices}:
+            raise SpecError(
+                f"{flag} {value!r} is not one of: {', '.join(c.value for c in choices)}"
+            )
+    if stack not in AVAILABLE_STACKS:
+        raise SpecError(f"--stack {stack} is not available yet (available: fastapi)")
+    if db not in AVAILABLE_DATABASES:
+        raise SpecError(f"--db {db} is not available yet (available: sqlite)")
+    parsed = [parse_resource(text) for text in (resources or [DEFAULT_RESOURCE])]
+    try:
+        return ProjectSpec(name=name, stack=stack, db=db, module=module, resources=parsed)
+    except ValidationError as exc:
+        raise SpecError(first_error(exc)) from None
+
+
+def first_error(exc: ValidationError | ValueError) -> str:
+    """One line for the user: the message of the first validation error, sans pydantic's noise."""
+    if isinstance(exc, ValidationError):
+        message = str(exc.errors()[0]["msg"])
+        return message.removeprefix("Value error, ")
+    return str(exc)
+
+
+def spec_json(spec: ProjectSpec) -> str:
+    """The spec as the JSON the templates and the generated project's tests see."""
+    return json.dumps(spec.model_dump(mode="json"), indent=2)
+
+
