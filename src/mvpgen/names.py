@@ -7,8 +7,8 @@ that a word like `type`, `range` or `date` is handled in one place for all stack
 import keyword
 import re
 
-SNAKE_RE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
-PROJECT_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+SNAKE_RE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*\Z")
+PROJECT_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*\Z")
 
 # Words whose plural does not follow the suffix rules below.
 IRREGULAR_PLURALS = {

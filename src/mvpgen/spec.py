@@ -433,7 +433,7 @@ _TAKEN_PACKAGES = frozenset(
         "pydantic_settings", "pytest", "ruff", "sqlalchemy", "starlette", "tests", "uvicorn",
     }
 ) | frozenset(sys.stdlib_module_names)
-_GO_MODULE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*(/[A-Za-z0-9._~-]+)*$")
+_GO_MODULE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*(/[A-Za-z0-9._~-]+)*\Z")
 
 
 def _check_snake(what: str, name: str) -> None:
