@@ -1,0 +1,913 @@
+"""Stack-agnostic smoke client: drives the HTTP contract of a running generated project.
+
+It knows nothing about how the project was built; it reads only the spec
+(`ProjectSpec.model_dump(mode="json")`: resource `path`, `job_kind`, `sample`, and per field
+`type`, `optional`, `has_default`, `default`, `sample`, `wrong_sample`) and talks HTTP, so the
+FastAPI, Go and hybrid stacks are all checked by the same code.
+
+As a library::
+
+    from smoke import run_smoke
+    run_smoke("http://127.0.0.1:8000", spec_dict)
+
+From a shell (the spec as written by `mvpgen.spec.spec_json`)::
+
+    python tests/smoke.py http://127.0.0.1:8000 spec.json
+
+Every check that fails raises `SmokeFailure` naming the resource, the step, and the status and
+body that were received. The checks follow DESIGN.md section 3 and docs/contract.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+
+MIB = 1024 * 1024
+JOB_COLUMNS = (
+    "id",
+    "kind",
+    "payload",
+    "status",
+    "attempts",
+    "max_attempts",
+    "run_at",
+    "locked_until",
+    "locked_by",
+    "last_error",
+    "created_at",
+    "updated_at",
+)
+JOB_STATUSES = ("queued", "running", "succeeded", "dead")
+SYSTEM_COLUMNS = ("id", "created_at", "updated_at", "processed_at")
+# Columns a background job may change between two reads of the same row.
+MOVING_COLUMNS = ("updated_at", "processed_at")
+MISSING_ID = 987_654_321
+UNKNOWN_FIELD = "no_such_field_xyz"
+
+# A second valid value per field type, different from the spec's `sample`.
+OTHER_VALUES: dict[str, Any] = {
+    "str": "changed by the smoke test",
+    "text": "A changed, longer text.\nWith a second line and unicode: café ✓",
+    "int": -7,
+    "float": 0.25,
+    "bool": False,
+    "date": "2023-01-15",
+    "datetime": "2023-01-15T08:45:30Z",
+    "uuid": "9b2f0c1e-7a4d-4c55-8e21-3f6a2b9d0c77",
+}
+# Values of the right JSON type that the contract still refuses, per field type.
+OUT_OF_RANGE: dict[str, list[tuple[str, Any]]] = {
+    "str": [("a string over 255 characters", "x" * 256)],
+    "int": [("an integer beyond 64 bits", 2**63), ("a float for an int", 1.5)],
+    "datetime": [("a datetime without a time zone", "2024-02-29T12:30:00")],
+    "date": [("an impossible date", "2023-02-30")],
+    "uuid": [("a string that is not a UUID", "not-a-uuid")],
+}
+# Raw JSON tokens that are not numbers in JSON (some parsers accept them anyway).
+NON_FINITE = ("NaN", "Infinity", "-Infinity")
+
+
+class SmokeFailure(AssertionError):
+    """A contract check failed; the message says where and what was received."""
+
+
+def _show(response: httpx.Response, limit: int = 1500) -> str:
+    body = response.text
+    if len(body) > limit:
+        body = body[:limit] + f"... ({len(response.content)} bytes)"
+    request = response.request
+    return f"{request.method} {request.url.raw_path.decode()} -> {response.status_code} {body}"
+
+
+def parse_datetime(value: Any) -> dt.datetime:
+    """An RFC 3339 UTC datetime as the contract writes it (ending in `Z`)."""
+    if not isinstance(value, str) or not value.endswith("Z"):
+        raise ValueError(f"{value!r} is not an RFC 3339 UTC datetime ending in 'Z'")
+    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"{value!r} has no time zone")
+    return moment
+
+
+def same_value(ftype: str, sent: Any, got: Any) -> bool:
+    """Whether `got` (from the API) is the value `sent` (to the API) for a field of `ftype`."""
+    if sent is None or got is None:
+        return sent is None and got is None
+    match ftype:
+        case "datetime":
+            try:
+                return parse_datetime(got) == parse_datetime(sent)
+            except ValueError:
+                return False
+        case "uuid":
+            return isinstance(got, str) and got == str(uuid.UUID(str(sent)))
+        case "int":
+            return type(got) is int and got == sent
+        case "float":
+            return isinstance(got, int | float) and not isinstance(got, bool) and got == sent
+        case "bool":
+            return isinstance(got, bool) and got is sent
+        case _:
+            return bool(got == sent)
+
+
+class Smoke:
+    """One smoke run against `base_url` for the resources of `spec`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        spec: dict[str, Any],
+        *,
+        job_timeout: float = 30.0,
+        request_timeout: float = 15.0,
+        log: Callable[[str], None] = print,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.spec = spec
+        self.job_timeout = job_timeout
+        self.log = log
+        self.client = httpx.Client(base_url=self.base_url, timeout=request_timeout)
+        self.resource = "-"
+        self.step = "-"
+        self.checks = 0
+
+    # ---------------------------------------------------------------- plumbing
+
+    def fail(self, message: str, response: httpx.Response | None = None) -> SmokeFailure:
+        where = f"[{self.resource}] {self.step}"
+        detail = f"\n    got: {_show(response)}" if response is not None else ""
+        return SmokeFailure(f"{where}: {message}{detail}")
+
+    def check(self, ok: bool, message: str, response: httpx.Response | None = None) -> None:
+        self.checks += 1
+        if not ok:
+            raise self.fail(message, response)
+
+    def begin(self, step: str) -> None:
+        self.step = step
+        self.log(f"  [{self.resource}] {step}")
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self.client.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            raise self.fail(f"{method} {url} raised {type(exc).__name__}: {exc}") from exc
+        # Every response, error or not, carries a request id.
+        self.check(bool(response.headers.get("x-request-id")), "no X-Request-ID header", response)
+        return response
+
+    def expect(self, response: httpx.Response, status: int, what: str = "") -> httpx.Response:
+        self.check(
+            response.status_code == status,
+            f"expected {status}{' ' + what if what else ''}, got {response.status_code}",
+            response,
+        )
+        return response
+
+    def json_of(self, response: httpx.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            raise self.fail("the body is not JSON", response) from None
+
+    def close(self) -> None:
+        self.client.close()
+
+    # ---------------------------------------------------------------- the run
+
+    def run(self) -> None:
+        self.resource = "app"
+        self.check_health()
+        self.check_openapi()
+        self.check_request_id()
+        self.check_jobs_api()
+        for resource in self.spec["resources"]:
+            self.resource = resource["name"]
+            ResourceSmoke(self, resource).run()
+        self.resource = "app"
+        self.log(f"smoke: {self.checks} checks passed")
+
+    def check_health(self) -> None:
+        self.begin("GET /healthz")
+        response = self.expect(self.request("GET", "/healthz"), 200)
+        self.check(
+            self.json_of(response) == {"status": "ok"}, 'body is not {"status":"ok"}', response
+        )
+        self.begin("GET /readyz")
+        self.expect(self.request("GET", "/readyz"), 200)
+
+    def check_openapi(self) -> None:
+        self.begin("GET /openapi.json")
+        response = self.expect(self.request("GET", "/openapi.json"), 200)
+        document = self.json_of(response)
+        self.check(
+            isinstance(document, dict) and str(document.get("openapi", "")).startswith("3."),
+            f"not an OpenAPI 3 document (openapi={document.get('openapi')!r})",
+        )
+        paths: dict[str, Any] = document.get("paths") or {}
+        wanted = [("/api/v1/jobs", {"get"}), ("/api/v1/jobs/{}", {"get"})]
+        for resource in self.spec["resources"]:
+            wanted += [
+                (resource["path"], {"get", "post"}),
+                (resource["path"] + "/{}", {"get", "patch", "delete"}),
+            ]
+        for path, methods in wanted:
+            if path.endswith("/{}"):
+                prefix = path[:-2]
+                found = [
+                    p
+                    for p in paths
+                    if p.startswith(prefix + "{")
+                    and p.endswith("}")
+                    and "/" not in p[len(prefix) :]
+                ]
+                shown = prefix + "{id}"
+            else:
+                found = [p for p in paths if p == path]
+                shown = path
+            self.check(bool(found), f"{shown} is missing from the OpenAPI paths {sorted(paths)}")
+            have = {m.lower() for m in paths[found[0]]}
+            self.check(
+                methods <= have, f"{shown} lacks methods {sorted(methods - have)} in OpenAPI"
+            )
+        self.begin("GET /docs")
+        response = self.expect(self.request("GET", "/docs"), 200)
+        self.check(
+            "text/html" in response.headers.get("content-type", ""),
+            f"/docs is not HTML (content-type {response.headers.get('content-type')!r})",
+            response,
+        )
+
+    def check_request_id(self) -> None:
+        self.begin("X-Request-ID echoed")
+        mine = f"smoke-{uuid.uuid4().hex[:12]}"
+        response = self.request("GET", "/healthz", headers={"X-Request-ID": mine})
+        self.check(
+            response.headers.get("x-request-id") == mine,
+            f"sent X-Request-ID {mine!r}, got {response.headers.get('x-request-id')!r}",
+        )
+        self.begin("X-Request-ID generated")
+        one = self.request("GET", "/healthz").headers["x-request-id"]
+        two = self.request("GET", "/healthz").headers["x-request-id"]
+        self.check(one != two, f"two requests got the same generated X-Request-ID {one!r}")
+
+    def check_jobs_api(self) -> None:
+        self.begin("GET /api/v1/jobs envelope")
+        response = self.expect(self.request("GET", "/api/v1/jobs"), 200)
+        page = self.json_of(response)
+        self.check_envelope(page, limit=20, offset=0, response=response)
+        ids = [job["id"] for job in page["items"]]
+        self.check(ids == sorted(ids, reverse=True), f"jobs are not newest first: ids {ids}")
+        for query in ("limit=0", "limit=101", "offset=-1"):
+            self.begin(f"GET /api/v1/jobs?{query} -> 422")
+            response = self.expect(self.request("GET", f"/api/v1/jobs?{query}"), 422)
+            self.check_422_names(response, query.split("=")[0], where="query")
+        self.begin("GET /api/v1/jobs/{missing} -> 404")
+        self.expect(self.request("GET", f"/api/v1/jobs/{MISSING_ID}"), 404)
+
+    # ---------------------------------------------------------------- shared checks
+
+    def check_envelope(
+        self, page: Any, *, limit: int, offset: int, response: httpx.Response | None = None
+    ) -> None:
+        self.check(
+            isinstance(page, dict) and set(page) == {"items", "total", "limit", "offset"},
+            f"list envelope must be exactly items/total/limit/offset, got keys "
+            f"{sorted(page) if isinstance(page, dict) else type(page).__name__}",
+            response,
+        )
+        self.check(isinstance(page["items"], list), "items is not a list", response)
+        self.check(
+            type(page["total"]) is int and page["total"] >= 0, "total is not a count", response
+        )
+        self.check(
+            page["limit"] == limit and page["offset"] == offset,
+            f"envelope says limit={page['limit']} offset={page['offset']}, "
+            f"expected limit={limit} offset={offset}",
+            response,
+        )
+        self.check(len(page["items"]) <= limit, f"more than {limit} items returned", response)
+
+    def check_422_names(
+        self, response: httpx.Response, field: str | None, *, where: str = "body"
+    ) -> None:
+        """A 422 whose detail is FastAPI's list of errors; one `loc` names `field`."""
+        body = self.json_of(response)
+        detail = body.get("detail") if isinstance(body, dict) else None
+        self.check(
+            isinstance(detail, list)
+            and len(detail) > 0
+            and all(isinstance(e, dict) and isinstance(e.get("loc"), list) for e in detail),
+            'a 422 body must be {"detail": [{"loc": [...], "msg": ..., "type": ...}, ...]}',
+            response,
+        )
+        for error in detail:
+            self.check(
+                error["loc"][:1] and error["loc"][0] in ("body", "query", "path"),
+                f"loc must start with body, query or path: {error['loc']!r}",
+                response,
+            )
+            self.check(
+                isinstance(error.get("msg"), str) and isinstance(error.get("type"), str),
+                "each error needs a msg and a type",
+                response,
+            )
+        if field is not None:
+            self.check(
+                any(error["loc"][0] == where and field in error["loc"] for error in detail),
+                f"no error names {where}.{field} in its loc",
+                response,
+            )
+
+
+class ResourceSmoke:
+    """The checks of one resource: CRUD, pagination, validation, the created job."""
+
+    def __init__(self, smoke: Smoke, resource: dict[str, Any]) -> None:
+        self.s = smoke
+        self.r = resource
+        self.name: str = resource["name"]
+        self.path: str = resource["path"]
+        self.fields: list[dict[str, Any]] = resource["fields"]
+        self.sample: dict[str, Any] = resource["sample"]
+        self.created: list[int] = []
+
+    # ---------------------------------------------------------------- helpers
+
+    def total(self) -> int:
+        response = self.s.expect(self.s.request("GET", self.path, params={"limit": 1}), 200)
+        page = self.s.json_of(response)
+        self.s.check(isinstance(page, dict) and "total" in page, "list has no total", response)
+        return int(page["total"])
+
+    def check_row(self, row: Any, sent: dict[str, Any], response: httpx.Response) -> None:
+        """Every system column present, every sent field echoed."""
+        s = self.s
+        s.check(isinstance(row, dict), "the row is not a JSON object", response)
+        for column in SYSTEM_COLUMNS:
+            s.check(column in row, f"the row has no {column!r}", response)
+        s.check(type(row["id"]) is int and row["id"] > 0, "id is not a positive integer", response)
+        for column in ("created_at", "updated_at"):
+            try:
+                parse_datetime(row[column])
+            except ValueError as exc:
+                raise s.fail(f"{column}: {exc}", response) from None
+        if row["processed_at"] is not None:
+            try:
+                parse_datetime(row["processed_at"])
+            except ValueError as exc:
+                raise s.fail(f"processed_at: {exc}", response) from None
+        expected = {f["name"] for f in self.fields} | set(SYSTEM_COLUMNS)
+        s.check(
+            set(row) == expected,
+            f"the row's keys {sorted(row)} are not its fields and system columns "
+            f"{sorted(expected)}",
+            response,
+        )
+        for field in self.fields:
+            name = field["name"]
+            if name in sent:
+                s.check(
+                    same_value(field["type"], sent[name], row[name]),
+                    f"field {name!r} ({field['type']}): sent {sent[name]!r}, got {row[name]!r}",
+                    response,
+                )
+
+    def same_row(self, a: dict[str, Any], b: dict[str, Any]) -> bool:
+        keep = [k for k in a if k not in MOVING_COLUMNS]
+        return {k: a[k] for k in keep} == {k: b.get(k) for k in keep}
+
+    def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        s = self.s
+        response = s.expect(s.request("POST", self.path, json=body), 201)
+        row = s.json_of(response)
+        self.check_row(row, body, response)
+        location = response.headers.get("location", "")
+        want = f"{self.path}/{row['id']}"
+        s.check(
+            location == want or location.endswith(self.s.base_url + want),
+            f"Location header is {location!r}, expected {want!r}",
+            response,
+        )
+        self.created.append(row["id"])
+        return row
+
+    def bad_request(
+        self,
+        step: str,
+        method: str,
+        url: str,
+        *,
+        status: int,
+        names: str | None = None,
+        where: str = "body",
+        before: int,
+        **kwargs: Any,
+    ) -> None:
+        """Send a request the contract refuses; expect `status` and nothing written."""
+        s = self.s
+        s.begin(step)
+        response = s.expect(s.request(method, url, **kwargs), status)
+        if status == 422:
+            s.check_422_names(response, names, where=where)
+        else:
+            body = s.json_of(response)
+            s.check(isinstance(body, dict) and "detail" in body, 'no {"detail": ...}', response)
+        after = self.total()
+        s.check(after == before, f"list total went from {before} to {after}: a row was written")
+
+    # ---------------------------------------------------------------- the run
+
+    def run(self) -> None:
+        try:
+            self.run_checks()
+        finally:
+            self.cleanup()
+
+    def run_checks(self) -> None:
+        s = self.s
+        s.begin("list before")
+        before = self.total()
+
+        s.begin("POST sample -> 201")
+        row = self.create(self.sample)
+        rid = row["id"]
+
+        s.begin("GET by id -> 200, same row")
+        response = s.expect(s.request("GET", f"{self.path}/{rid}"), 200)
+        got = s.json_of(response)
+        s.check(self.same_row(row, got), f"GET differs from POST: {row!r} vs {got!r}", response)
+
+        self.check_defaults()
+        self.check_list(before, rid)
+        self.check_patch(row)
+        total = self.total()
+        self.check_validation(rid, total)
+        self.check_body_size(total)
+        self.check_missing()
+        self.check_job(rid)
+
+        s.begin("DELETE -> 204")
+        response = s.expect(s.request("DELETE", f"{self.path}/{rid}"), 204)
+        s.check(response.content == b"", "a 204 must have an empty body", response)
+        self.created.remove(rid)
+        s.begin("GET deleted -> 404")
+        self.expect_404(s.request("GET", f"{self.path}/{rid}"), rid)
+        s.begin("DELETE deleted -> 404")
+        self.expect_404(s.request("DELETE", f"{self.path}/{rid}"), rid)
+        s.check(self.total() == total - 1, "the list total did not drop by one after DELETE")
+
+    def check_defaults(self) -> None:
+        """POST with only the required fields: defaults applied, optional fields null."""
+        s = self.s
+        s.begin("POST required fields only -> defaults and nulls")
+        minimal = {f["name"]: f["sample"] for f in self.fields if f["required"]}
+        row = self.create(minimal)
+        for field in self.fields:
+            if field["required"]:
+                continue
+            want = field["default"] if field["has_default"] else None
+            s.check(
+                same_value(field["type"], want, row[field["name"]]),
+                f"field {field['name']!r} left out: expected {want!r}, got {row[field['name']]!r}",
+            )
+
+    def check_list(self, before: int, rid: int) -> None:
+        s = self.s
+        s.begin("list envelope, default limit")
+        response = s.expect(s.request("GET", self.path), 200)
+        page = s.json_of(response)
+        s.check_envelope(page, limit=20, offset=0, response=response)
+        total = page["total"]
+        s.check(
+            total == before + 2, f"total {total}, expected {before + 2} after two creates", response
+        )
+
+        s.begin("list ordered by id ascending")
+        response = s.expect(s.request("GET", self.path, params={"limit": 100}), 200)
+        page = s.json_of(response)
+        s.check_envelope(page, limit=100, offset=0, response=response)
+        ids = [item["id"] for item in page["items"]]
+        s.check(ids == sorted(ids), f"items are not in id order: {ids}", response)
+
+        s.begin("pagination limit=1, offset")
+        seen = []
+        for offset in (total - 2, total - 1):
+            response = s.expect(
+                s.request("GET", self.path, params={"limit": 1, "offset": offset}), 200
+            )
+            page = s.json_of(response)
+            s.check_envelope(page, limit=1, offset=offset, response=response)
+            s.check(len(page["items"]) == 1, "limit=1 did not return one item", response)
+            s.check(page["total"] == total, "total changed with the page", response)
+            seen.append(page["items"][0]["id"])
+        s.check(
+            seen == self.created[-2:],
+            f"the last two pages hold {seen}, expected {self.created[-2:]}",
+        )
+        s.check(rid in seen, f"row {rid} not found on its page")
+
+        s.begin("offset past the end -> empty page")
+        response = s.expect(s.request("GET", self.path, params={"offset": total + 5}), 200)
+        page = s.json_of(response)
+        s.check_envelope(page, limit=20, offset=total + 5, response=response)
+        s.check(page["items"] == [] and page["total"] == total, "expected no items", response)
+
+        for query in ({"limit": 0}, {"limit": 101}, {"offset": -1}, {"limit": "many"}):
+            ((key, value),) = query.items()
+            self.bad_request(
+                f"GET ?{key}={value} -> 422",
+                "GET",
+                self.path,
+                params=query,
+                status=422,
+                names=key,
+                where="query",
+                before=total,
+            )
+
+    def check_patch(self, row: dict[str, Any]) -> None:
+        s = self.s
+        rid = row["id"]
+        field = self.fields[0]
+        name = field["name"]
+        new = OTHER_VALUES[field["type"]]
+        s.begin(f"PATCH {name} -> 200, others kept")
+        response = s.expect(s.request("PATCH", f"{self.path}/{rid}", json={name: new}), 200)
+        patched = s.json_of(response)
+        self.check_row(patched, {**self.sample, name: new}, response)
+        s.check(patched["id"] == rid, "PATCH changed the id", response)
+        s.check(patched["created_at"] == row["created_at"], "PATCH changed created_at", response)
+        s.check(
+            parse_datetime(patched["updated_at"]) >= parse_datetime(row["updated_at"]),
+            "updated_at went backwards",
+            response,
+        )
+        s.begin("GET after PATCH -> persisted")
+        response = s.expect(s.request("GET", f"{self.path}/{rid}"), 200)
+        again = s.json_of(response)
+        s.check(same_value(field["type"], new, again[name]), f"{name} not persisted", response)
+
+        s.begin("PATCH every field at once -> 200")
+        everything = {f["name"]: OTHER_VALUES[f["type"]] for f in self.fields}
+        response = s.expect(s.request("PATCH", f"{self.path}/{rid}", json=everything), 200)
+        self.check_row(s.json_of(response), everything, response)
+
+        optional = [f for f in self.fields if f["optional"]]
+        if optional:
+            target = optional[0]["name"]
+            s.begin(f"PATCH optional {target} to null -> 200")
+            response = s.expect(s.request("PATCH", f"{self.path}/{rid}", json={target: None}), 200)
+            s.check(s.json_of(response)[target] is None, f"{target} is not null", response)
+
+        s.begin("PATCH empty body -> 200, nothing changed")
+        before = s.json_of(s.expect(s.request("GET", f"{self.path}/{rid}"), 200))
+        response = s.expect(s.request("PATCH", f"{self.path}/{rid}", json={}), 200)
+        after = s.json_of(response)
+        s.check(self.same_row(before, after), "an empty PATCH changed the row", response)
+
+        s.begin("PATCH back to the sample")
+        response = s.expect(s.request("PATCH", f"{self.path}/{rid}", json=self.sample), 200)
+        self.check_row(s.json_of(response), self.sample, response)
+
+        s.begin("PATCH unknown id -> 404")
+        self.expect_404(
+            s.request("PATCH", f"{self.path}/{MISSING_ID}", json={name: new}), MISSING_ID
+        )
+
+    def check_validation(self, rid: int, total: int) -> None:
+        s = self.s
+        for field in self.fields:
+            name = field["name"]
+            self.bad_request(
+                f"POST {name}={field['wrong_sample']!r} (wrong type) -> 422",
+                "POST",
+                self.path,
+                json={**self.sample, name: field["wrong_sample"]},
+                status=422,
+                names=name,
+                before=total,
+            )
+            for what, value in OUT_OF_RANGE.get(field["type"], []):
+                self.bad_request(
+                    f"POST {name}: {what} -> 422",
+                    "POST",
+                    self.path,
+                    json={**self.sample, name: value},
+                    status=422,
+                    names=name,
+                    before=total,
+                )
+            if field["type"] == "float":
+                for token in NON_FINITE:
+                    body = json.dumps({**self.sample, name: 0.5}).replace("0.5", token, 1)
+                    self.bad_request(
+                        f"POST {name}={token} -> 422",
+                        "POST",
+                        self.path,
+                        content=body,
+                        headers={"content-type": "application/json"},
+                        status=422,
+                        before=total,
+                    )
+            if not field["optional"]:
+                self.bad_request(
+                    f"POST {name}=null (not optional) -> 422",
+                    "POST",
+                    self.path,
+                    json={**self.sample, name: None},
+                    status=422,
+                    names=name,
+                    before=total,
+                )
+            if field["required"]:
+                body = {k: v for k, v in self.sample.items() if k != name}
+                self.bad_request(
+                    f"POST without required {name} -> 422",
+                    "POST",
+                    self.path,
+                    json=body,
+                    status=422,
+                    names=name,
+                    before=total,
+                )
+        self.bad_request(
+            "POST unknown field -> 422",
+            "POST",
+            self.path,
+            json={**self.sample, UNKNOWN_FIELD: 1},
+            status=422,
+            names=UNKNOWN_FIELD,
+            before=total,
+        )
+        for system in ("id", "created_at"):
+            self.bad_request(
+                f"POST with system column {system} -> 422",
+                "POST",
+                self.path,
+                json={**self.sample, system: 5 if system == "id" else "2024-01-01T00:00:00Z"},
+                status=422,
+                names=system,
+                before=total,
+            )
+        self.bad_request(
+            "POST malformed JSON -> 422",
+            "POST",
+            self.path,
+            content=b'{"broken": ',
+            headers={"content-type": "application/json"},
+            status=422,
+            before=total,
+        )
+        self.bad_request(
+            "POST a JSON array -> 422",
+            "POST",
+            self.path,
+            json=[self.sample],
+            status=422,
+            before=total,
+        )
+        first = self.fields[0]
+        self.bad_request(
+            f"PATCH {first['name']} wrong type -> 422",
+            "PATCH",
+            f"{self.path}/{rid}",
+            json={first["name"]: first["wrong_sample"]},
+            status=422,
+            names=first["name"],
+            before=total,
+        )
+        self.bad_request(
+            "PATCH unknown field -> 422",
+            "PATCH",
+            f"{self.path}/{rid}",
+            json={UNKNOWN_FIELD: 1},
+            status=422,
+            names=UNKNOWN_FIELD,
+            before=total,
+        )
+        s.begin("the row is untouched by the refused PATCHes")
+        response = s.expect(s.request("GET", f"{self.path}/{rid}"), 200)
+        self.check_row(s.json_of(response), self.sample, response)
+        self.bad_request(
+            "GET /{not-an-int} -> 422",
+            "GET",
+            f"{self.path}/abc",
+            status=422,
+            where="path",
+            before=total,
+        )
+
+    def check_body_size(self, total: int) -> None:
+        s = self.s
+        encoded = json.dumps(self.sample).encode()
+        padded = encoded[:-1] + b" " * (MIB - len(encoded)) + b"}"
+        s.begin("POST a body of exactly 1 MiB -> 201")
+        assert len(padded) == MIB
+        response = s.expect(
+            s.request(
+                "POST", self.path, content=padded, headers={"content-type": "application/json"}
+            ),
+            201,
+        )
+        row = s.json_of(response)
+        self.check_row(row, self.sample, response)
+        self.created.append(row["id"])
+        total += 1
+        too_big = padded[:-1] + b" }"
+        self.bad_request(
+            "POST a body of 1 MiB + 1 byte -> 413",
+            "POST",
+            self.path,
+            content=too_big,
+            headers={"content-type": "application/json"},
+            status=413,
+            before=total,
+        )
+
+        def chunks() -> Iterator[bytes]:
+            for start in range(0, len(too_big), 64 * 1024):
+                yield too_big[start : start + 64 * 1024]
+
+        self.bad_request(
+            "POST 1 MiB + 1 byte, chunked (no Content-Length) -> 413",
+            "POST",
+            self.path,
+            content=chunks(),
+            headers={"content-type": "application/json"},
+            status=413,
+            before=total,
+        )
+
+    def check_missing(self) -> None:
+        s = self.s
+        s.begin("GET unknown id -> 404")
+        self.expect_404(s.request("GET", f"{self.path}/{MISSING_ID}"), MISSING_ID)
+        s.begin("DELETE unknown id -> 404")
+        self.expect_404(s.request("DELETE", f"{self.path}/{MISSING_ID}"), MISSING_ID)
+
+    def expect_404(self, response: httpx.Response, rid: int) -> None:
+        s = self.s
+        s.expect(response, 404)
+        body = s.json_of(response)
+        want = f"{self.name} {rid} not found"
+        s.check(
+            isinstance(body, dict) and body.get("detail") == want,
+            f'expected {{"detail": "{want}"}}',
+            response,
+        )
+
+    def check_job(self, rid: int) -> None:
+        """The `{name}.created` job of row `rid` reaches `succeeded` and its effect shows."""
+        s = self.s
+        kind = self.r["job_kind"]
+        s.begin(f"job {kind} for row {rid} reaches succeeded")
+        deadline = time.monotonic() + s.job_timeout
+        job: dict[str, Any] | None = None
+        while True:
+            response = s.expect(
+                s.request("GET", "/api/v1/jobs", params={"kind": kind, "limit": 100}), 200
+            )
+            page = s.json_of(response)
+            s.check_envelope(page, limit=100, offset=0, response=response)
+            s.check(
+                all(item.get("kind") == kind for item in page["items"]),
+                f"?kind={kind} returned jobs of other kinds",
+                response,
+            )
+            mine = [j for j in page["items"] if j.get("payload") == {"id": rid}]
+            s.check(
+                len(mine) <= 1, f"{len(mine)} {kind} jobs for row {rid}, expected one", response
+            )
+            job = mine[0] if mine else None
+            if job is not None:
+                s.check(job["status"] in JOB_STATUSES, f"unknown job status {job['status']!r}")
+                if job["status"] == "succeeded":
+                    break
+                s.check(
+                    job["status"] != "dead", f"the job died: {job.get('last_error')!r}", response
+                )
+            if time.monotonic() > deadline:
+                state = "was never enqueued" if job is None else f"is still {job['status']!r}"
+                raise s.fail(
+                    f"after {s.job_timeout:.0f} s the job {state} (payload {{'id': {rid}}})",
+                    response,
+                )
+            time.sleep(0.2)
+
+        s.begin("GET /api/v1/jobs/{id} has every column")
+        response = s.expect(s.request("GET", f"/api/v1/jobs/{job['id']}"), 200)
+        detail = s.json_of(response)
+        s.check(
+            isinstance(detail, dict) and set(JOB_COLUMNS) <= set(detail),
+            f"missing job columns {sorted(set(JOB_COLUMNS) - set(detail))}",
+            response,
+        )
+        s.check(detail["id"] == job["id"] and detail["kind"] == kind, "wrong job", response)
+        s.check(detail["payload"] == {"id": rid}, f"payload is not {{'id': {rid}}}", response)
+        s.check(detail["status"] == "succeeded", "status is not succeeded", response)
+        s.check(
+            type(detail["attempts"]) is int and 1 <= detail["attempts"] <= detail["max_attempts"],
+            "attempts is not within 1..max_attempts",
+            response,
+        )
+        s.check(detail["locked_until"] is None, "a succeeded job keeps its lease", response)
+        for column in ("run_at", "created_at", "updated_at"):
+            try:
+                parse_datetime(detail[column])
+            except ValueError as exc:
+                raise s.fail(f"job {column}: {exc}", response) from None
+
+        s.begin("?status=succeeded lists the job")
+        response = s.expect(
+            s.request(
+                "GET", "/api/v1/jobs", params={"kind": kind, "status": "succeeded", "limit": 100}
+            ),
+            200,
+        )
+        page = s.json_of(response)
+        s.check(
+            all(j["status"] == "succeeded" for j in page["items"]),
+            "?status=succeeded returned other statuses",
+            response,
+        )
+        s.check(any(j["id"] == job["id"] for j in page["items"]), "the job is not listed", response)
+
+        s.begin("the job's effect: processed_at is set")
+        response = s.expect(s.request("GET", f"{self.path}/{rid}"), 200)
+        row = s.json_of(response)
+        s.check(row.get("processed_at") is not None, "processed_at is still null", response)
+
+    def cleanup(self) -> None:
+        """Delete the rows this run created, so repeated runs start from the same place."""
+        for rid in self.created:
+            with contextlib.suppress(httpx.HTTPError):
+                self.s.client.delete(f"{self.path}/{rid}")
+        self.created.clear()
+
+
+def run_smoke(
+    base_url: str,
+    spec: dict[str, Any],
+    *,
+    job_timeout: float = 30.0,
+    log: Callable[[str], None] = print,
+) -> int:
+    """Drive the whole contract against `base_url`; return the number of checks passed."""
+    smoke = Smoke(base_url, spec, job_timeout=job_timeout, log=log)
+    try:
+        smoke.run()
+    finally:
+        smoke.close()
+    return smoke.checks
+
+
+def wait_ready(
+    base_url: str, timeout: float = 60.0, *, alive: Callable[[], bool] = lambda: True
+) -> None:
+    """Poll `/readyz` until it answers 200; raise SmokeFailure after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if not alive():
+            raise SmokeFailure(f"the server exited before /readyz answered ({last})")
+        try:
+            response = httpx.get(f"{base_url.rstrip('/')}/readyz", timeout=2.0)
+            if response.status_code == 200:
+                return
+            last = f"{response.status_code} {response.text[:200]}"
+        except httpx.HTTPError as exc:
+            last = f"{type(exc).__name__}: {exc}"
+        time.sleep(0.2)
+    raise SmokeFailure(f"/readyz did not answer 200 within {timeout:.0f} s ({last})")
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python tests/smoke.py BASE_URL SPEC_JSON_FILE", file=sys.stderr)
+        return 2
+    base_url, spec_file = argv
+    with open(spec_file, encoding="utf-8") as handle:
+        spec = json.load(handle)
+    try:
+        wait_ready(base_url, timeout=10)
+        run_smoke(base_url, spec)
+    except SmokeFailure as exc:
+        print(f"FAILED {exc}", file=sys.stderr)
+        return 1
+    print("OK")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,75 @@
+"""The variant matrix, declared in one place (DESIGN.md section 7).
+
+A variant is a stack, a database and a list of resource specs. `tests/test_matrix.py` renders
+each one, installs it, runs its own lint and tests, serves it and drives it with the smoke client.
+Adding a stack or a database is one line per variant below, plus its tools in `STACK_TOOLS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mvpgen.spec import ProjectSpec, build_project
+
+# The programs a stack's Makefile needs; a missing one fails in CI and skips on a laptop.
+STACK_TOOLS: dict[str, tuple[str, ...]] = {
+    "fastapi": ("make", "uv"),
+    "go": ("make", "go"),
+    "hybrid": ("make", "uv", "go"),
+}
+# What a database needs besides the stack's tools (PostgreSQL variants will need a server).
+DB_TOOLS: dict[str, tuple[str, ...]] = {
+    "sqlite": (),
+    "postgres": ("pg_ctl",),
+}
+
+# Every field type, optional and default values, an irregular plural, two resources.
+EVERY_TYPE = (
+    "person/people name:str bio:text? age:int=0 height:float? active:bool=true "
+    "born:date? last_seen:datetime? ref:uuid?",
+    "product title:str price:float stock:int=0 weight:float=1.5 released:date=2024-01-31 "
+    "launch:datetime=2024-01-31T09:00:00Z sku:uuid=8f14e45f-ceea-467f-a0e6-1d2b3c4d5e6f "
+    "note:text=none tagline:str=hello on_sale:bool=false",
+)
+
+# Names that are reserved somewhere (SQL, Go, Python builtins and modules, pydantic, the API's
+# own query parameters) and must still work.
+TRICKY = (
+    "order type:str key:str value:int date:date default:bool=false status:str=new "
+    "select:text? range:int? limit:int? offset:int? total:float?",
+    "user group:str user:str? from_date:date? json:text? uuid:uuid? dt:datetime? "
+    "schema:str? copy:bool? metadata:str? fields:int?",
+    "type/types map:str? int:int float:float? str:str? bool:bool? len:int? list:str? id_value:int?",
+    "status name:str",
+)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One generated project of the matrix."""
+
+    id: str
+    stack: str = "fastapi"
+    db: str = "sqlite"
+    resources: tuple[str, ...] = ()  # empty: mvpgen's default sample resource
+    name: str = "demo"
+
+    @property
+    def tools(self) -> tuple[str, ...]:
+        return STACK_TOOLS[self.stack] + DB_TOOLS[self.db]
+
+    def spec(self) -> ProjectSpec:
+        return build_project(
+            self.name, stack=self.stack, db=self.db, resources=list(self.resources) or None
+        )
+
+    def spec_data(self) -> dict[str, Any]:
+        return self.spec().model_dump(mode="json")
+
+
+VARIANTS: list[Variant] = [
+    Variant("fastapi-sqlite-default", "fastapi", "sqlite", (), "shop"),
+    Variant("fastapi-sqlite-every-type", "fastapi", "sqlite", EVERY_TYPE, "every-type"),
+    Variant("fastapi-sqlite-tricky", "fastapi", "sqlite", TRICKY, "my-app"),
+]
