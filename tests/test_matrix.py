@@ -1,0 +1,313 @@
+"""The variant matrix (DESIGN.md section 7): every variant rendered, installed, linted, tested,
+served as a real process and driven over HTTP by the smoke client, then stopped with SIGTERM.
+
+One test per variant of `tests/variants.py`, so pytest-xdist runs variants in parallel. The uv
+cache is shared by every variant (`.cache/uv` at the top of the repository, or `UV_CACHE_DIR`).
+A missing tool fails the test in CI (`CI=true`) and skips it elsewhere, with the reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from mvpgen.render import generate
+from smoke import SmokeFailure, run_smoke, wait_ready
+from variants import VARIANTS, Variant
+
+pytestmark = pytest.mark.matrix
+
+REPO = Path(__file__).resolve().parents[1]
+STOP_TIMEOUT = 15.0
+READY_TIMEOUT = 90.0
+STEP_TIMEOUTS = {"install": 600.0, "lint": 600.0, "test": 900.0}
+# Variables the generated project reads: never inherited from the shell running the tests.
+PROJECT_SETTINGS = (
+    "DATABASE_URL",
+    "HOST",
+    "PORT",
+    "ENVIRONMENT",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
+    "WORKER_ENABLED",
+    "WORKER_CONCURRENCY",
+    "JOB_MAX_ATTEMPTS",
+    "JOB_LEASE_SECONDS",
+    "JOB_BACKOFF_SECONDS",
+    "JOB_POLL_SECONDS",
+)
+# Lines that mean a process failed even if every exit code was right.
+CRASH_MARKERS = ("Traceback (most recent call last)", "panic: ", "make: *** [")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def tool_path() -> str:
+    """PATH with this interpreter's bin folder first: `uv` from the `test` extra lives there."""
+    return os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+
+
+def base_python() -> str:
+    """The machine's Python (not this virtualenv's), for uv to build the project's venv with."""
+    base = getattr(sys, "_base_executable", "") or sys.executable
+    return str(Path(base).resolve())
+
+
+@pytest.fixture(scope="session")
+def uv_cache_dir() -> Path:
+    """One uv cache for every variant and every xdist worker (uv locks it itself)."""
+    path = Path(os.environ.get("UV_CACHE_DIR") or REPO / ".cache" / "uv")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def project_env(uv_cache_dir: Path) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in PROJECT_SETTINGS
+        and key not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH", "PYTHONHOME"}
+        and not key.startswith("PYTEST_")
+    }
+    env.update(
+        PATH=tool_path(),
+        UV_CACHE_DIR=str(uv_cache_dir),
+        UV_PYTHON_DOWNLOADS="never",
+        UV_PYTHON=base_python(),
+        UV_NO_PROGRESS="1",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    return env
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def tail(text: str, lines: int = 120) -> str:
+    kept = text.splitlines()[-lines:]
+    return "\n".join(kept)
+
+
+def group_members(pgid: int) -> list[str]:
+    """Live (non-zombie) processes of process group `pgid`, as 'pid cmdline'."""
+    proc = Path("/proc")
+    if not proc.is_dir():  # not Linux: only ask whether the group still exists
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return []
+        return [f"process group {pgid}"]
+    members = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()
+            state, group = fields[0], int(fields[2])
+            if group != pgid or state == "Z":
+                continue
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        except (OSError, ValueError, IndexError):
+            continue
+        members.append(f"{entry.name} {cmdline}")
+    return members
+
+
+@dataclass
+class StepResult:
+    name: str
+    returncode: int
+    output: str
+    seconds: float
+
+
+class Project:
+    """A rendered variant and the commands run in it, with their output kept for a failure."""
+
+    def __init__(self, variant: Variant, root: Path, env: dict[str, str]) -> None:
+        self.variant = variant
+        self.root = root
+        self.env = env
+        self.steps: list[StepResult] = []
+
+    def make(self, target: str) -> StepResult:
+        """`make TARGET` in its own process group; a failure fails the test with its output."""
+        timeout = STEP_TIMEOUTS.get(target, 600.0)
+        start = time.monotonic()
+        proc = subprocess.Popen(
+            ["make", target],
+            cwd=self.root,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            output, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            output, _ = proc.communicate()
+            output += f"\n[killed after {timeout:.0f} s]"
+        result = StepResult(f"make {target}", proc.returncode, output, time.monotonic() - start)
+        self.steps.append(result)
+        print(f"$ make {target}  -> exit {result.returncode} in {result.seconds:.1f} s")
+        print(output)
+        if result.returncode != 0:
+            pytest.fail(
+                f"{self.variant.id}: `make {target}` exited {result.returncode} "
+                f"after {result.seconds:.1f} s in {self.root}\n{tail(output)}",
+                pytrace=False,
+            )
+        return result
+
+    def timings(self) -> str:
+        return ", ".join(f"{s.name} {s.seconds:.1f}s" for s in self.steps)
+
+
+class Server:
+    """`make run` as a real process in its own process group, output to a log file."""
+
+    def __init__(self, project: Project, port: int, database: Path) -> None:
+        self.project = project
+        self.port = port
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.log_path = project.root.parent / f"run-{port}.log"
+        env = dict(project.env)
+        env.update(HOST="127.0.0.1", PORT=str(port), DATABASE_URL=f"sqlite:///{database}")
+        self.log = self.log_path.open("wb")
+        self.proc = subprocess.Popen(
+            ["make", "run"],
+            cwd=project.root,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def output(self) -> str:
+        if not self.log.closed:
+            self.log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self) -> list[str]:
+        """SIGTERM the whole group; return what went wrong (empty: a clean exit)."""
+        problems: list[str] = []
+        pgid = self.proc.pid
+        start = time.monotonic()
+        if self.alive():
+            os.killpg(pgid, signal.SIGTERM)
+        else:
+            problems.append(f"`make run` had already exited with {self.proc.returncode}")
+        try:
+            returncode = self.proc.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            returncode = None
+            problems.append(f"`make run` was still running {STOP_TIMEOUT:.0f} s after SIGTERM")
+        while group_members(pgid) and time.monotonic() - start < STOP_TIMEOUT:
+            time.sleep(0.1)
+        if leftovers := group_members(pgid):
+            problems.append("processes left running after SIGTERM:\n  " + "\n  ".join(leftovers))
+        if leftovers or returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pgid, signal.SIGKILL)
+            self.proc.wait()
+        # GNU make, signalled itself, waits for its recipe and then dies of the same signal, so
+        # -SIGTERM is make's clean exit; a recipe that failed makes it print `make: *** [...]`.
+        if returncode not in (None, 0, -signal.SIGTERM):
+            problems.append(f"`make run` exited with {returncode}")
+        output = self.output()
+        for marker in CRASH_MARKERS:
+            if marker in output:
+                problems.append(f"the server's output holds {marker!r}")
+        print(f"$ make run  -> stopped in {time.monotonic() - start:.1f} s, exit {returncode}")
+        self.log.close()
+        return problems
+
+
+@pytest.fixture
+def served() -> Iterator[list[Server]]:
+    """Servers started by a test; any still running at teardown is killed."""
+    servers: list[Server] = []
+    yield servers
+    for server in servers:
+        if server.alive() or group_members(server.proc.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.proc.pid, signal.SIGKILL)
+            server.proc.wait()
+
+
+def require_tools(variant: Variant) -> None:
+    path = tool_path()
+    missing = [tool for tool in variant.tools if shutil.which(tool, path=path) is None]
+    if not missing:
+        return
+    reason = f"{variant.id} needs {', '.join(missing)} on PATH"
+    if in_ci():
+        pytest.fail(f"{reason} (CI runs the whole matrix: install them)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=[v.id for v in VARIANTS])
+def test_variant(
+    variant: Variant, tmp_path: Path, uv_cache_dir: Path, served: list[Server]
+) -> None:
+    require_tools(variant)
+    spec = variant.spec()
+    start = time.monotonic()
+    root = generate(spec, tmp_path / spec.name, git=False)
+    print(f"rendered {variant.id} into {root} in {time.monotonic() - start:.1f} s")
+    project = Project(variant, root, project_env(uv_cache_dir))
+
+    project.make("install")
+    project.make("lint")
+    project.make("test")
+
+    server = Server(project, free_port(), tmp_path / "smoke.db")
+    served.append(server)
+    smoke_start = time.monotonic()
+    try:
+        wait_ready(server.base_url, READY_TIMEOUT, alive=server.alive)
+        checks = run_smoke(server.base_url, spec.model_dump(mode="json"))
+    except SmokeFailure as exc:
+        server.stop()
+        pytest.fail(
+            f"{variant.id}: smoke test against `make run` failed:\n{exc}\n\n"
+            f"--- make run output (tail) ---\n{tail(server.output())}",
+            pytrace=False,
+        )
+    smoke_seconds = time.monotonic() - smoke_start
+    problems = server.stop()
+    if problems:
+        pytest.fail(
+            f"{variant.id}: `make run` did not stop cleanly on SIGTERM:\n- "
+            + "\n- ".join(problems)
+            + f"\n\n--- make run output (tail) ---\n{tail(server.output())}",
+            pytrace=False,
+        )
+    print(
+        f"{variant.id}: {project.timings()}, smoke {checks} checks {smoke_seconds:.1f}s, "
+        f"total {time.monotonic() - start:.1f}s"
+    )
