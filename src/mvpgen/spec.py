@@ -398,7 +398,9 @@ class ProjectSpec(BaseModel):
         for resource in self.resources:
             words = {resource.name, resource.plural}
             if clash := words & taken:
-                raise ValueError(f"resource {clash.pop()!r} is declared twice")
+                # Name the resource itself when it is the clash: a set's order varies per run.
+                word = resource.name if resource.name in clash else clash.pop()
+                raise ValueError(f"resource {word!r} is declared twice")
             taken |= words
         return self
 
