@@ -14,6 +14,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Help texts are plain text: as rich markup, 'NAME[/PLURAL]' is a stray closing tag and
+    # `new --help` crashed.
+    rich_markup_mode=None,
 )
 
 
