@@ -688,3 +688,26 @@ def test_spec_error_is_a_bad_input_error() -> None:
 def test_build_project_checks_flags_before_resources() -> None:
     # The unavailable db is reported even though the resource is also bad.
     assert "--db postgres" in project_error(db="postgres", resources=["Order x:str"])
+
+
+@pytest.mark.parametrize("word", ["str", "int", "float", "bool"])
+def test_fields_named_like_builtin_types_are_renamed_in_python(word: str) -> None:
+    # `str: Mapped[str]` then `title: Mapped[str]` in one class body: the second `str` names the
+    # field, and mypy --strict rejects the generated model. The API keeps the user's name.
+    resource = parse_resource(f"thing {word}:str title:str")
+    assert resource.fields[0].name == word
+    assert resource.fields[0].py_name == f"{word}_"
+
+
+@pytest.mark.parametrize(
+    "word", ["model_dump", "model_validate", "model_fields", "parse_obj", "from_orm"]
+)
+def test_fields_named_like_pydantic_attributes_are_renamed_in_python(word: str) -> None:
+    # pydantic refuses a field `model_dump` outright and warns on the others.
+    assert field(f"thing {word}:str").py_name == f"{word}_"
+
+
+def test_renamed_python_attributes_never_collide_with_another_field() -> None:
+    # A rename adds `_`, and no snake_case name the grammar accepts ends with `_`.
+    assert "title_" not in [f.name for f in parse_resource("thing str:str title:str").fields]
+    assert_one_line(spec_error("thing str_:str"), "'str_'", "snake_case")

@@ -70,7 +70,10 @@ RESERVED_PLURALS = frozenset(
 # trailing underscore as its Python attribute (the API and the column keep the user's name).
 PY_SHADOWED = frozenset(
     {"dt", "uuid", "sa", "Field", "Mapped", "mapped_column", "metadata", "registry"}
-    # pydantic.BaseModel attributes a field may not shadow.
+    # Builtins the models and schemas annotate with: after a field `str`, `title: str` in the
+    # same class body names that field, which mypy --strict rejects.
+    | {"str", "int", "float", "bool"}
+    # pydantic.BaseModel attributes a field may not shadow (`model_dump` is even an error).
     | {"copy", "dict", "json", "schema", "validate", "construct", "fields", "model_config"}
 )
 
