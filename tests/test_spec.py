@@ -579,6 +579,10 @@ def test_unbalanced_quotes_are_refused(text: str) -> None:
         ("migration title:str", "'migrations'"),
         ("thing/core title:str", "'core'"),
         ("alembic_version title:str", "'alembic_versions'"),
+        # `src/PKG/models/` would shadow `src/PKG/models.py`, which lists every model.
+        ("model title:str", "'models'"),
+        ("thing/main title:str", "'main'"),
+        ("health/health title:str", "'health'"),
     ],
 )
 def test_reserved_plurals_are_refused(text: str, plural: str) -> None:

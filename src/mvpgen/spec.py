@@ -65,6 +65,9 @@ SYSTEM_COLUMNS = ("id", "created_at", "updated_at", "processed_at")
 # Resource plurals the generated project already uses for its own tables, packages or routes.
 RESERVED_PLURALS = frozenset(
     {"jobs", "core", "tests", "migrations", "alembic_versions", "goose_db_versions"}
+    # Modules of the generated Python package (`models.py` lists every model; `main.py` is the
+    # app) and its own test file: a resource package or test file of that name would shadow it.
+    | {"models", "main", "health"}
 )
 # Module-level names of the generated Python modules. A field with one of these names gets a
 # trailing underscore as its Python attribute (the API and the column keep the user's name).
