@@ -64,6 +64,7 @@ def render_tree(spec: ProjectSpec, dest: Path) -> None:
             unsafe=False,
         )
     format_python(dest)
+    format_go(dest)
 
 
 def format_python(dest: Path) -> None:
@@ -77,12 +78,26 @@ def format_python(dest: Path) -> None:
     from ruff.__main__ import find_ruff_bin
 
     ruff = os.fsdecode(find_ruff_bin())
-    for args in (["check", "--fix-only", "--select", "I", "--quiet"], ["format", "--quiet"]):
+    for args in (["check", "--fix-only", "--select", "I,F401", "--quiet"], ["format", "--quiet"]):
         result = subprocess.run(
             [ruff, *args, "--no-cache", "."], cwd=dest, capture_output=True, text=True
         )
         if result.returncode != 0:
             raise RenderError(f"ruff {args[0]} failed on the rendered project: {result.stderr}")
+
+
+def format_go(dest: Path) -> None:
+    """Run gofmt over the rendered Go, as the project's own `make fmt` would.
+
+    Struct fields and comments align on the longest name, which only gofmt knows; without
+    gofmt on PATH the templates' own layout stands and the project's `make fmt` fixes it.
+    """
+    gofmt = shutil.which("gofmt")
+    if gofmt is None or not any(dest.rglob("*.go")):
+        return
+    result = subprocess.run([gofmt, "-w", "."], cwd=dest, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RenderError(f"gofmt failed on the rendered project: {result.stderr}")
 
 
 def generate(spec: ProjectSpec, target: Path, *, force: bool = False, git: bool = True) -> Path:

@@ -57,7 +57,7 @@ class FieldType(StrEnum):
 DEFAULT_RESOURCE = "note title:str body:text? done:bool=false"
 
 # What this version renders; the others are accepted by the grammar and refused here.
-AVAILABLE_STACKS = frozenset({Stack.FASTAPI})
+AVAILABLE_STACKS = frozenset({Stack.FASTAPI, Stack.GO})
 AVAILABLE_DATABASES = frozenset({Database.SQLITE})
 
 # Columns every resource has; a user field may not take these names.
@@ -69,6 +69,8 @@ RESERVED_PLURALS = frozenset(
     # app) and its own test file: a resource package or test file of that name would shadow it.
     | {"models", "main", "health"}
 )
+# Exported names of the generated Go store package: a resource's row type may not take them.
+GO_STORE_NAMES = frozenset({"Store", "Date", "Change", "Job", "JobFilter", "NotFoundError"})
 # Module-level names of the generated Python modules. A field with one of these names gets a
 # trailing underscore as its Python attribute (the API and the column keep the user's name).
 PY_SHADOWED = frozenset(
@@ -78,6 +80,7 @@ PY_SHADOWED = frozenset(
     | {"str", "int", "float", "bool"}
     # pydantic.BaseModel attributes a field may not shadow (`model_dump` is even an error).
     | {"copy", "dict", "json", "schema", "validate", "construct", "fields", "model_config"}
+    | {name for name in dir(BaseModel) if not name.startswith("_")}
 )
 
 
@@ -216,6 +219,34 @@ class FieldSpec(BaseModel):
 
     @computed_field  # type: ignore[prop-decorator]
     @property
+    def go_default(self) -> str:
+        """The default as a typed Go expression in the store package ("" when there is none)."""
+        if not self.has_default:
+            return ""
+        match self.type:
+            case FieldType.STR | FieldType.TEXT:
+                # JSON without ASCII escapes is a valid Go string literal (no surrogate pairs).
+                return json.dumps(self.default, ensure_ascii=False)
+            case FieldType.INT:
+                return f"int64({self.default})"
+            case FieldType.FLOAT:
+                return f"float64({self.default!r})"
+            case FieldType.BOOL:
+                return "true" if self.default else "false"
+            case FieldType.DATE:
+                day = dt.date.fromisoformat(self.default)
+                return f"Date{{Year: {day.year}, Month: {day.month}, Day: {day.day}}}"
+            case FieldType.DATETIME:
+                t = dt.datetime.fromisoformat(self.default.replace("Z", "+00:00"))
+                return (
+                    f"time.Date({t.year}, {t.month}, {t.day}, {t.hour}, {t.minute}, {t.second}, "
+                    f"{t.microsecond * 1000}, time.UTC)"
+                )
+            case FieldType.UUID:
+                return f"uuid.MustParse({json.dumps(self.default)})"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
     def json_schema(self) -> dict[str, Any]:
         """The field's OpenAPI 3.1 schema (without nullability), shared by every stack."""
         schema: dict[str, Any] = {
@@ -244,6 +275,32 @@ class FieldSpec(BaseModel):
             FieldType.DATETIME: "2024-02-29T12:30:00Z",
             FieldType.UUID: "12345678-1234-5678-1234-567812345678",
         }[self.type]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def other_sample(self) -> Any:
+        """A second valid value, different from `sample`, for update tests."""
+        return {
+            FieldType.STR: f"other {self.name}",
+            FieldType.TEXT: f"Another text for {self.name}.",
+            FieldType.INT: -7,
+            FieldType.FLOAT: 0.25,
+            FieldType.BOOL: False,
+            FieldType.DATE: "1999-12-31",
+            FieldType.DATETIME: "1999-12-31T23:59:59Z",
+            FieldType.UUID: "87654321-4321-8765-4321-876543218765",
+        }[self.type]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def py_literals(self) -> dict[str, str]:
+        """Sample values and the default (JSON form) as Python literals, for generated tests."""
+        return {
+            "default": repr(self.default),
+            "sample": repr(self.sample),
+            "other_sample": repr(self.other_sample),
+            "wrong_sample": repr(self.wrong_sample),
+        }
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -341,8 +398,9 @@ class ResourceSpec(BaseModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def go_name(self) -> str:
-        """The exported Go type of a row."""
-        return names.go_exported(self.name)
+        """The exported Go type of a row; `Row` is added where the Go store has that name itself."""
+        name = names.go_exported(self.name)
+        return f"{name}Row" if name in GO_STORE_NAMES else name
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -354,6 +412,12 @@ class ResourceSpec(BaseModel):
     def go_var(self) -> str:
         """A Go local variable holding one row (`type` becomes `typeItem`)."""
         return names.go_local(self.name, "Item")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def has_aliases(self) -> bool:
+        """Does any field's Python attribute differ from its API name (`json` -> `json_`)?"""
+        return any(field.py_name != field.name for field in self.fields)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -415,6 +479,12 @@ class ProjectSpec(BaseModel):
     def package(self) -> str:
         """The Python package (`my-app` -> `my_app`)."""
         return self.name.replace("-", "_").lower()
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def dist_name(self) -> str:
+        """The Python distribution name, normalised as lock files spell it (`my-app`)."""
+        return self.package.replace("_", "-")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -534,7 +604,7 @@ def build_project(
                 f"{flag} {value!r} is not one of: {', '.join(c.value for c in choices)}"
             )
     if stack not in AVAILABLE_STACKS:
-        raise SpecError(f"--stack {stack} is not available yet (available: fastapi)")
+        raise SpecError(f"--stack {stack} is not available yet (available: fastapi, go)")
     if db not in AVAILABLE_DATABASES:
         raise SpecError(f"--db {db} is not available yet (available: sqlite)")
     parsed = [parse_resource(text) for text in (resources or [DEFAULT_RESOURCE])]
