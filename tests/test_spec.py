@@ -336,7 +336,6 @@ TRICKY_WORDS = [
     "time",
     "list",
     "item",
-    "model",
 ]
 
 
@@ -352,6 +351,11 @@ def test_tricky_words_work_as_resources(word: str) -> None:
 def test_tricky_words_work_as_fields(word: str) -> None:
     f = field(f"thing {word}:str")
     assert f.name == word  # the API and the column keep the user's name
+
+
+def test_model_works_as_a_field() -> None:
+    # (as a resource its package `models` would shadow models.py: refused above)
+    assert field("car model:str").py_name == "model"
 
 
 def test_tricky_project_from_the_issue() -> None:
