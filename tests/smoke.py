@@ -162,8 +162,6 @@ class Smoke:
             response = self.client.request(method, url, **kwargs)
         except httpx.HTTPError as exc:
             raise self.fail(f"{method} {url} raised {type(exc).__name__}: {exc}") from exc
-        # Every response, error or not, carries a request id.
-        self.check(bool(response.headers.get("x-request-id")), "no X-Request-ID header", response)
         return response
 
     def expect(self, response: httpx.Response, status: int, what: str = "") -> httpx.Response:
@@ -172,6 +170,8 @@ class Smoke:
             f"expected {status}{' ' + what if what else ''}, got {response.status_code}",
             response,
         )
+        # Every response, error or not, carries a request id.
+        self.check(bool(response.headers.get("x-request-id")), "no X-Request-ID header", response)
         return response
 
     def json_of(self, response: httpx.Response) -> Any:

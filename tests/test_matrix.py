@@ -288,13 +288,16 @@ def test_variant(
     server = Server(project, free_port(), tmp_path / "smoke.db")
     served.append(server)
     smoke_start = time.monotonic()
+    failure = None
     try:
         wait_ready(server.base_url, READY_TIMEOUT, alive=server.alive)
         checks = run_smoke(server.base_url, spec.model_dump(mode="json"))
     except SmokeFailure as exc:
+        failure = str(exc)
+    if failure is not None:
         server.stop()
         pytest.fail(
-            f"{variant.id}: smoke test against `make run` failed:\n{exc}\n\n"
+            f"{variant.id}: smoke test against `make run` failed:\n{failure}\n\n"
             f"--- make run output (tail) ---\n{tail(server.output())}",
             pytrace=False,
         )
