@@ -7,6 +7,7 @@ only when every layer rendered and the code was formatted, so a failure or Ctrl-
 nothing behind and never touches existing files.
 """
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -104,6 +105,8 @@ def generate(spec: ProjectSpec, target: Path, *, force: bool = False, git: bool 
     """Render `spec` into `target` atomically, then `git init` and commit it unless told not to."""
     target = target.resolve()
     check_target(target, force=force)
+    # The parent folders this call creates, innermost first: a failure removes them too.
+    made = [folder for folder in target.parents if not folder.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.mvpgen-", dir=target.parent))
     try:
@@ -113,6 +116,9 @@ def generate(spec: ProjectSpec, target: Path, *, force: bool = False, git: bool 
         move_into_place(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        for folder in made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise
     return target
 
