@@ -719,3 +719,32 @@ def test_renamed_python_attributes_never_collide_with_another_field() -> None:
     # A rename adds `_`, and no snake_case name the grammar accepts ends with `_`.
     assert "title_" not in [f.name for f in parse_resource("thing str:str title:str").fields]
     assert_one_line(spec_error("thing str_:str"), "'str_'", "snake_case")
+
+
+@pytest.mark.parametrize(
+    "resources, named",
+    [
+        (["base a:str", "base_row b:str"], ["'base'", "'base_row'", "'BaseRow'"]),
+        (
+            ["line2_item a:str", "line_2_item b:str"],
+            ["'line2_item'", "'line_2_item'", "'Line2Item'"],
+        ),
+    ],
+)
+def test_resources_with_the_same_class_name_are_refused(
+    resources: list[str], named: list[str]
+) -> None:
+    assert_one_line(project_error(resources=resources), *named)
+
+
+def test_fields_with_the_same_code_name_are_refused() -> None:
+    assert_one_line(spec_error("thing line2:str line_2:int"), "'line2'", "'line_2'", "'Line2'")
+
+
+def test_similar_but_distinct_names_are_fine() -> None:
+    project = build_project("shop", resources=["order a:str", "order_item b:str", "type c:int"])
+    assert [r.py_class for r in project.resources] == ["Order", "OrderItem", "Type"]
+    assert [f.go_name for f in parse_resource("x user_id:int userid:int").fields] == [
+        "UserID",
+        "Userid",
+    ]

@@ -334,10 +334,17 @@ class ResourceSpec(BaseModel):
                 "project uses itself; pick another name"
             )
         seen: set[str] = set()
+        go_names: dict[str, str] = {}
         for field in self.fields:
             if field.name in seen:
                 raise ValueError(f"field {field.name!r} appears twice in resource {self.name!r}")
             seen.add(field.name)
+            # `line2` and `line_2` are both Go's `Line2`: a struct cannot hold both.
+            if (other := go_names.setdefault(field.go_name, field.name)) != field.name:
+                raise ValueError(
+                    f"fields {other!r} and {field.name!r} of resource {self.name!r} would both "
+                    f"be {field.go_name!r} in code; rename one"
+                )
         return self
 
     @computed_field  # type: ignore[prop-decorator]
@@ -472,6 +479,16 @@ class ProjectSpec(BaseModel):
                 word = resource.name if resource.name in clash else clash.pop()
                 raise ValueError(f"resource {word!r} is declared twice")
             taken |= words
+        # `base` and `base_row` would both be the class `BaseRow`, `line2` and `line_2` `Line2`.
+        classes: dict[str, str] = {}
+        for resource in self.resources:
+            for code_name in dict.fromkeys((resource.py_class, resource.go_name)):
+                other = classes.setdefault(code_name, resource.name)
+                if other != resource.name:
+                    raise ValueError(
+                        f"resources {other!r} and {resource.name!r} would both be "
+                        f"{code_name!r} in code; rename one"
+                    )
         return self
 
     @computed_field  # type: ignore[prop-decorator]
