@@ -18,7 +18,7 @@ from helpers import (
     snapshot,
 )
 from mvpgen import render
-from mvpgen.errors import RenderError, TargetError
+from mvpgen.errors import RenderError, SpecError, TargetError
 from mvpgen.spec import ProjectSpec
 
 needs_git = pytest.mark.skipif(not HAS_GIT, reason="git is not installed")
@@ -370,3 +370,21 @@ def test_git_missing_is_not_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyP
     root = render.generate(project(), tmp_path / "shop", git=True)
     assert (root / "pyproject.toml").is_file()
     assert not (root / ".git").exists()
+
+
+# Distributions whose import name is not their normalised name.
+IMPORT_NAMES = {"python-dotenv": "dotenv", "pyyaml": "yaml", "opentelemetry-api": "opentelemetry"}
+
+
+def test_project_names_that_shadow_a_locked_dependency_are_refused(
+    rendered: tuple[ProjectSpec, Path],
+) -> None:
+    spec, root = rendered
+    locked = re.findall(r'^name = "([^"]+)"$', (root / "uv.lock").read_text(), re.MULTILINE)
+    assert "fastapi" in locked
+    for dist in locked:
+        if dist.replace("-", "_") == spec.package:  # the project itself
+            continue
+        module = IMPORT_NAMES.get(dist, dist.replace("-", "_"))
+        with pytest.raises(SpecError):
+            project(module)

@@ -527,6 +527,15 @@ _TAKEN_PACKAGES = frozenset(
         "alembic", "anyio", "app", "fastapi", "httpx", "migrations", "mypy", "pydantic",
         "pydantic_settings", "pytest", "ruff", "sqlalchemy", "starlette", "tests", "uvicorn",
     }
+    # Everything else the project's lock file installs, by import name: a package `click` or
+    # `yaml` would shadow (or be shadowed by) the dependency of the same name.
+    | {
+        "annotated_doc", "annotated_types", "ast_serialize", "click", "colorama", "dotenv", "h11",
+        "httpcore", "httpcore2", "httptools", "httpx2", "httpx2_jsfetch", "idna", "iniconfig",
+        "librt", "mako", "markupsafe", "mypy_extensions", "opentelemetry", "packaging", "pathspec",
+        "pluggy", "pydantic_core", "pygments", "truststore", "typing_extensions",
+        "typing_inspection", "uvloop", "watchfiles", "websockets", "yaml", "_pytest",
+    }
 ) | frozenset(sys.stdlib_module_names)
 _GO_MODULE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*(/[A-Za-z0-9._~-]+)*\Z")
 
