@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -242,6 +243,14 @@ class Server:
         for marker in CRASH_MARKERS:
             if marker in output:
                 problems.append(f"the server's output holds {marker!r}")
+        for code in re.findall(r"^make: \*\*\* \[.*\] Error (\d+)$", output, re.MULTILINE):
+            if int(code) > 128 and int(code) - 128 in signal.valid_signals():
+                name = signal.Signals(int(code) - 128).name
+                problems.append(
+                    f"make's recipe exited {code} (128 + {name}): a process died of the signal "
+                    "or re-raised it after shutting down, instead of exiting 0 (uvicorn re-raises "
+                    "the signal it caught unless the program handles it)"
+                )
         print(f"$ make run  -> stopped in {time.monotonic() - start:.1f} s, exit {returncode}")
         self.log.close()
         return problems
