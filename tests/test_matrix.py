@@ -187,13 +187,13 @@ class Project:
 class Server:
     """`make run` as a real process in its own process group, output to a log file."""
 
-    def __init__(self, project: Project, port: int, database: Path) -> None:
+    def __init__(self, project: Project, port: int, database_url: str) -> None:
         self.project = project
         self.port = port
         self.base_url = f"http://127.0.0.1:{port}"
         self.log_path = project.root.parent / f"run-{port}.log"
         env = dict(project.env)
-        env.update(HOST="127.0.0.1", PORT=str(port), DATABASE_URL=f"sqlite:///{database}")
+        env.update(HOST="127.0.0.1", PORT=str(port), DATABASE_URL=database_url)
         self.log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
             ["make", "run"],
@@ -294,7 +294,7 @@ def test_variant(
     project.make("lint")
     project.make("test")
 
-    server = Server(project, free_port(), tmp_path / "smoke.db")
+    server = Server(project, free_port(), variant.database_url(tmp_path))
     served.append(server)
     smoke_start = time.monotonic()
     failure = None

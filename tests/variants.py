@@ -8,6 +8,7 @@ Adding a stack or a database is one line per variant below, plus its tools in `S
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from mvpgen.spec import ProjectSpec, build_project
@@ -18,10 +19,10 @@ STACK_TOOLS: dict[str, tuple[str, ...]] = {
     "go": ("make", "go"),
     "hybrid": ("make", "uv", "go"),
 }
-# What a database needs besides the stack's tools (PostgreSQL variants will need a server).
+# What a database needs besides the stack's tools (SQLite is embedded in every stack).
 DB_TOOLS: dict[str, tuple[str, ...]] = {
     "sqlite": (),
-    "postgres": ("pg_ctl",),
+    "postgres": ("psql",),  # and a server: see Variant.database_url
 }
 
 # Every field type, optional and default values, an irregular plural, two resources.
@@ -66,6 +67,15 @@ class Variant:
 
     def spec_data(self) -> dict[str, Any]:
         return self.spec().model_dump(mode="json")
+
+    def database_url(self, scratch: Path) -> str:
+        """The DATABASE_URL `make run` gets in the matrix; `scratch` is the test's own folder."""
+        if self.db == "sqlite":
+            return f"sqlite:///{scratch / 'smoke.db'}"
+        raise NotImplementedError(
+            f"{self.id}: no database set-up for {self.db!r} yet (add it here: start or reach a "
+            "server, create a database for this variant, return its URL)"
+        )
 
 
 VARIANTS: list[Variant] = [
