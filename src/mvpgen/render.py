@@ -76,7 +76,7 @@ def format_python(dest: Path) -> None:
     """
     if not any(dest.rglob("*.py")):
         return
-    from ruff.__main__ import find_ruff_bin
+    from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
 
     ruff = os.fsdecode(find_ruff_bin())
     for args in (["check", "--fix-only", "--select", "I,F401", "--quiet"], ["format", "--quiet"]):

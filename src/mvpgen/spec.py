@@ -249,7 +249,7 @@ class FieldSpec(BaseModel):
     @property
     def json_schema(self) -> dict[str, Any]:
         """The field's OpenAPI 3.1 schema (without nullability), shared by every stack."""
-        schema: dict[str, Any] = {
+        schemas: dict[FieldType, dict[str, Any]] = {
             FieldType.STR: {"type": "string", "maxLength": STR_MAX_LENGTH},
             FieldType.TEXT: {"type": "string"},
             FieldType.INT: {"type": "integer", "minimum": INT64_MIN, "maximum": INT64_MAX},
@@ -258,8 +258,8 @@ class FieldSpec(BaseModel):
             FieldType.DATE: {"type": "string", "format": "date"},
             FieldType.DATETIME: {"type": "string", "format": "date-time"},
             FieldType.UUID: {"type": "string", "format": "uuid"},
-        }[self.type]
-        return schema
+        }
+        return schemas[self.type]
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -524,17 +524,57 @@ class ProjectSpec(BaseModel):
 # Modules a generated Python project imports by name: its package must not shadow them.
 _TAKEN_PACKAGES = frozenset(
     {
-        "alembic", "anyio", "app", "fastapi", "httpx", "migrations", "mypy", "pydantic",
-        "pydantic_settings", "pytest", "ruff", "sqlalchemy", "starlette", "tests", "uvicorn",
+        "alembic",
+        "anyio",
+        "app",
+        "fastapi",
+        "httpx",
+        "migrations",
+        "mypy",
+        "pydantic",
+        "pydantic_settings",
+        "pytest",
+        "ruff",
+        "sqlalchemy",
+        "starlette",
+        "tests",
+        "uvicorn",
     }
     # Everything else the project's lock file installs, by import name: a package `click` or
     # `yaml` would shadow (or be shadowed by) the dependency of the same name.
     | {
-        "annotated_doc", "annotated_types", "ast_serialize", "click", "colorama", "dotenv", "h11",
-        "httpcore", "httpcore2", "httptools", "httpx2", "httpx2_jsfetch", "idna", "iniconfig",
-        "librt", "mako", "markupsafe", "mypy_extensions", "opentelemetry", "packaging", "pathspec",
-        "pluggy", "pydantic_core", "pygments", "truststore", "typing_extensions",
-        "typing_inspection", "uvloop", "watchfiles", "websockets", "yaml", "_pytest",
+        "annotated_doc",
+        "annotated_types",
+        "ast_serialize",
+        "click",
+        "colorama",
+        "dotenv",
+        "h11",
+        "httpcore",
+        "httpcore2",
+        "httptools",
+        "httpx2",
+        "httpx2_jsfetch",
+        "idna",
+        "iniconfig",
+        "librt",
+        "mako",
+        "markupsafe",
+        "mypy_extensions",
+        "opentelemetry",
+        "packaging",
+        "pathspec",
+        "pluggy",
+        "pydantic_core",
+        "pygments",
+        "truststore",
+        "typing_extensions",
+        "typing_inspection",
+        "uvloop",
+        "watchfiles",
+        "websockets",
+        "yaml",
+        "_pytest",
     }
 ) | frozenset(sys.stdlib_module_names)
 _GO_MODULE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*(/[A-Za-z0-9._~-]+)*\Z")
@@ -609,8 +649,9 @@ def _parse_field(resource: str, word: str) -> FieldSpec:
                 f"default {default_text!r} of field {name!r} ({ftype.value}) {reason}"
             ) from None
     try:
-        return FieldSpec(name=name, type=ftype, optional=optional, has_default=bool(eq),
-                         default=default)
+        return FieldSpec(
+            name=name, type=ftype, optional=optional, has_default=bool(eq), default=default
+        )
     except ValidationError as exc:
         raise SpecError(f"{first_error(exc)} (in resource {resource!r})") from None
 
@@ -635,7 +676,9 @@ def build_project(
         raise SpecError(f"--db {db} is not available yet (available: sqlite)")
     parsed = [parse_resource(text) for text in (resources or [DEFAULT_RESOURCE])]
     try:
-        return ProjectSpec(name=name, stack=stack, db=db, module=module, resources=parsed)
+        return ProjectSpec(
+            name=name, stack=Stack(stack), db=Database(db), module=module, resources=parsed
+        )
     except ValidationError as exc:
         raise SpecError(first_error(exc)) from None
 
@@ -651,5 +694,3 @@ def first_error(exc: ValidationError | ValueError) -> str:
 def spec_json(spec: ProjectSpec) -> str:
     """The spec as the JSON the templates and the generated project's tests see."""
     return json.dumps(spec.model_dump(mode="json"), indent=2)
-
-

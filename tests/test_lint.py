@@ -1,0 +1,19 @@
+"""mvpgen holds itself to the bar it sets for generated code: ruff, ruff format, mypy --strict."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["ruff", "check", "src", "tests"], ["ruff", "format", "--check", "src", "tests"], ["mypy"]],
+    ids=["ruff-check", "ruff-format", "mypy"],
+)
+def test_generator_is_lint_clean(args: list[str]) -> None:
+    result = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
