@@ -70,7 +70,9 @@ RESERVED_PLURALS = frozenset(
     | {"models", "main", "health"}
 )
 # Exported names of the generated Go store package: a resource's row type may not take them.
-GO_STORE_NAMES = frozenset({"Store", "Date", "Change", "Job", "JobFilter", "NotFoundError"})
+GO_STORE_NAMES = frozenset(
+    {"Store", "Options", "Open", "Date", "ParseDate", "Change", "Job", "JobFilter", "NotFoundError"}
+)
 # Module-level names of the generated Python modules. A field with one of these names gets a
 # trailing underscore as its Python attribute (the API and the column keep the user's name).
 PY_SHADOWED = frozenset(
