@@ -3,6 +3,7 @@ served as a real process and driven over HTTP by the smoke client, then stopped 
 
 One test per variant of `tests/variants.py`, so pytest-xdist runs variants in parallel. The uv
 cache is shared by every variant (`.cache/uv` at the top of the repository, or `UV_CACHE_DIR`).
+Go's module and build caches are the machine's defaults (GOMODCACHE, GOCACHE), shared likewise.
 A missing tool fails the test in CI (`CI=true`) and skips it elsewhere, with the reason.
 """
 
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.matrix
 REPO = Path(__file__).resolve().parents[1]
 STOP_TIMEOUT = 15.0
 READY_TIMEOUT = 90.0
-STEP_TIMEOUTS = {"install": 600.0, "lint": 600.0, "test": 900.0}
+STEP_TIMEOUTS = {"install": 600.0, "lint": 600.0, "test": 900.0, "build": 600.0}
 # Variables the generated project reads: never inherited from the shell running the tests.
 PROJECT_SETTINGS = (
     "DATABASE_URL",
@@ -90,6 +91,7 @@ def project_env(uv_cache_dir: Path) -> dict[str, str]:
         UV_PYTHON=base_python(),
         UV_NO_PROGRESS="1",
         PYTHONDONTWRITEBYTECODE="1",
+        CGO_ENABLED="0",
     )
     return env
 
@@ -290,9 +292,8 @@ def test_variant(
     print(f"rendered {variant.id} into {root} in {time.monotonic() - start:.1f} s")
     project = Project(variant, root, project_env(uv_cache_dir))
 
-    project.make("install")
-    project.make("lint")
-    project.make("test")
+    for step in variant.steps:
+        project.make(step)
 
     server = Server(project, free_port(), variant.database_url(tmp_path))
     served.append(server)

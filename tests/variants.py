@@ -19,6 +19,13 @@ STACK_TOOLS: dict[str, tuple[str, ...]] = {
     "go": ("make", "go"),
     "hybrid": ("make", "uv", "go"),
 }
+# The Makefile targets run before serving, in order; `build` is where a stack compiles (the
+# matrix runs it with CGO_ENABLED=0: the Go binary must be cgo-free).
+STACK_STEPS: dict[str, tuple[str, ...]] = {
+    "fastapi": ("install", "lint", "test"),
+    "go": ("install", "lint", "test", "build"),
+    "hybrid": ("install", "lint", "test", "build"),
+}
 # What a database needs besides the stack's tools (SQLite is embedded in every stack).
 DB_TOOLS: dict[str, tuple[str, ...]] = {
     "sqlite": (),
@@ -60,6 +67,10 @@ class Variant:
     def tools(self) -> tuple[str, ...]:
         return STACK_TOOLS[self.stack] + DB_TOOLS[self.db]
 
+    @property
+    def steps(self) -> tuple[str, ...]:
+        return STACK_STEPS[self.stack]
+
     def spec(self) -> ProjectSpec:
         return build_project(
             self.name, stack=self.stack, db=self.db, resources=list(self.resources) or None
@@ -82,4 +93,7 @@ VARIANTS: list[Variant] = [
     Variant("fastapi-sqlite-default", "fastapi", "sqlite", (), "shop"),
     Variant("fastapi-sqlite-every-type", "fastapi", "sqlite", EVERY_TYPE, "every-type"),
     Variant("fastapi-sqlite-tricky", "fastapi", "sqlite", TRICKY, "my-app"),
+    Variant("go-sqlite-default", "go", "sqlite", (), "shop"),
+    Variant("go-sqlite-every-type", "go", "sqlite", EVERY_TYPE, "every-type"),
+    Variant("go-sqlite-tricky", "go", "sqlite", TRICKY, "my-app"),
 ]

@@ -1,0 +1,177 @@
+"""The Go and FastAPI stacks describe the same API for the same spec (DESIGN.md section 3).
+
+Both stacks are rendered for one spec. The Go document is a file the template renders; the
+FastAPI one is what the generated app's `openapi()` returns, so this needs the FastAPI project
+installed (uv, from the lock file, sharing the matrix's uv cache). The documents are compared on
+what a client relies on: the paths and methods, each operation's status codes, its parameters,
+and the type (and format, nullability, required-ness) of every field of every request and
+response body. Titles, summaries, descriptions and operation ids may differ.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+
+from mvpgen.render import generate, templates_root
+from mvpgen.spec import ProjectSpec, build_project
+
+pytestmark = pytest.mark.matrix
+
+REPO = Path(__file__).resolve().parents[1]
+# Every field type, optional fields, defaults, and names that are reserved somewhere.
+RESOURCES = [
+    "order type:str date:date default:bool=true range:int? select:uuid? map:text at:datetime? "
+    "key:float=1.5 value:str?=hi",
+    "person/people name:str born:date=2024-02-29 seen:datetime=2024-01-31T09:00:00Z "
+    "ref:uuid=12345678-1234-5678-1234-567812345678 score:float? active:bool?",
+]
+METHODS = {"get", "put", "post", "patch", "delete", "head", "options"}
+
+Shape = Any
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def skip_or_fail(reason: str) -> NoReturn:
+    if in_ci():
+        pytest.fail(f"{reason} (CI runs the parity test: install it)", pytrace=False)
+    pytest.skip(reason)
+
+
+def spec_for(stack: str) -> ProjectSpec:
+    return build_project("parity", stack=stack, resources=RESOURCES)
+
+
+def go_document(tmp_path: Path) -> dict[str, Any]:
+    root = generate(spec_for("go"), tmp_path / "go", git=False)
+    doc: dict[str, Any] = json.loads((root / "internal" / "httpapi" / "openapi.json").read_text())
+    return doc
+
+
+def fastapi_document(tmp_path: Path) -> dict[str, Any]:
+    if not (templates_root() / "fastapi" / "project").is_dir():
+        pytest.skip("the FastAPI template is not there yet")
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    uv = shutil.which("uv", path=path)
+    if uv is None:
+        skip_or_fail("the parity test needs uv to install the FastAPI project")
+    spec = spec_for("fastapi")
+    root = generate(spec, tmp_path / "fastapi", git=False)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH", "PYTHONHOME"}
+    }
+    env.setdefault("UV_CACHE_DIR", str(REPO / ".cache" / "uv"))
+    env.update(PATH=path, UV_PYTHON_DOWNLOADS="never", UV_NO_PROGRESS="1")
+    base = getattr(sys, "_base_executable", "") or sys.executable
+    env.setdefault("UV_PYTHON", str(Path(base).resolve()))
+    # Importing the app configures it from the environment: keep it off any real database.
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'parity.db'}"
+    script = (
+        f"import json; from {spec.package}.main import create_app; "
+        "print(json.dumps(create_app().openapi()))"
+    )
+    result = subprocess.run(
+        [uv, "run", "--locked", "python", "-c", script],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, f"the FastAPI app did not describe itself:\n{result.stderr}"
+    doc: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return doc
+
+
+def resolve(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        name = schema["$ref"].removeprefix("#/components/schemas/")
+        schema = doc["components"]["schemas"][name]
+    return schema
+
+
+def shape(doc: dict[str, Any], schema: dict[str, Any] | None) -> Shape:
+    """What a client relies on in a schema: types, formats, nullability, fields, enums."""
+    if schema is None:
+        return None
+    schema = resolve(doc, schema)
+    if "anyOf" in schema:
+        return ("anyOf", sorted((shape(doc, s) for s in schema["anyOf"]), key=repr))
+    if "enum" in schema:
+        return ("enum", sorted(schema["enum"]))
+    kind = schema.get("type")
+    if kind == "array":
+        return ("array", shape(doc, schema.get("items")))
+    if kind == "object" and "properties" in schema:
+        fields = {name: shape(doc, field) for name, field in schema["properties"].items()}
+        return ("object", fields, sorted(schema.get("required", [])))
+    return (kind or "any", schema.get("format"))
+
+
+def operations(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """`METHOD /path` -> its parameters, request body and responses, as shapes."""
+    found = {}
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            if method not in METHODS:
+                continue
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+            found[f"{method.upper()} {path}"] = {
+                "parameters": {
+                    f"{p['in']}:{p['name']}": (p.get("required", False), shape(doc, p["schema"]))
+                    for p in op.get("parameters", [])
+                },
+                "body": shape(doc, body.get("schema")),
+                "responses": {
+                    status: shape(
+                        doc, response.get("content", {}).get("application/json", {}).get("schema")
+                    )
+                    for status, response in op.get("responses", {}).items()
+                },
+            }
+    return found
+
+
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict[str, Any]]:
+    tmp_path = tmp_path_factory.mktemp("parity")
+    return go_document(tmp_path), fastapi_document(tmp_path)
+
+
+def test_same_paths_and_methods(documents: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    go, fastapi = (sorted(operations(doc)) for doc in documents)
+    assert go == fastapi
+
+
+def test_same_status_codes(documents: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    go, fastapi = (operations(doc) for doc in documents)
+    for name in sorted(go.keys() & fastapi.keys()):
+        assert sorted(go[name]["responses"]) == sorted(fastapi[name]["responses"]), name
+
+
+def test_same_parameters(documents: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    go, fastapi = (operations(doc) for doc in documents)
+    for name in sorted(go.keys() & fastapi.keys()):
+        assert go[name]["parameters"] == fastapi[name]["parameters"], name
+
+
+def test_same_body_and_response_fields(documents: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    go, fastapi = (operations(doc) for doc in documents)
+    for name in sorted(go.keys() & fastapi.keys()):
+        assert go[name]["body"] == fastapi[name]["body"], f"{name}: request body"
+        for status in sorted(go[name]["responses"].keys() & fastapi[name]["responses"].keys()):
+            assert go[name]["responses"][status] == fastapi[name]["responses"][status], (
+                f"{name}: {status} response"
+            )
