@@ -105,8 +105,8 @@ def same_value(ftype: str, sent: Any, got: Any) -> bool:
     match ftype:
         case "datetime":
             try:
-                return parse_datetime(got) == parse_datetime(sent)
-            except ValueError:
+                return parse_datetime(got) == dt.datetime.fromisoformat(sent.replace("Z", "+00:00"))
+            except (ValueError, AttributeError):
                 return False
         case "uuid":
             return isinstance(got, str) and got == str(uuid.UUID(str(sent)))
