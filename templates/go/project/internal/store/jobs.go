@@ -83,7 +83,7 @@ func (s *Store) EnqueueJob(ctx context.Context, kind string, payload any) (Job, 
 // due. A job whose lease ran out (its worker died) is due again, unless that was its last
 // attempt: then it is dead. Each is one statement, so no two workers get the same job.
 func (s *Store) ClaimJob(ctx context.Context, worker string, now time.Time, lease time.Duration) (Job, bool, error) {
-	_, err := s.db.ExecContext(ctx,
+	_, err := s.writer.ExecContext(ctx,
 		`UPDATE "jobs" SET "status" = ?, "last_error" = 'lease expired on the last attempt',
 			"locked_until" = NULL, "locked_by" = NULL, "updated_at" = ?
 		WHERE "status" = ? AND "locked_until" < ? AND "attempts" >= "max_attempts"`,
@@ -91,7 +91,7 @@ func (s *Store) ClaimJob(ctx context.Context, worker string, now time.Time, leas
 	if err != nil {
 		return Job{}, false, err
 	}
-	job, err := scanJob(s.db.QueryRowContext(ctx,
+	job, err := scanJob(s.writer.QueryRowContext(ctx,
 		`UPDATE "jobs" SET "status" = ?, "attempts" = "attempts" + 1, "locked_by" = ?,
 			"locked_until" = ?, "updated_at" = ?
 		WHERE "id" = (
@@ -111,7 +111,7 @@ func (s *Store) ClaimJob(ctx context.Context, worker string, now time.Time, leas
 // CompleteJob marks a job worker holds as succeeded. A worker that lost its lease changes
 // nothing: the job belongs to whoever claimed it since.
 func (s *Store) CompleteJob(ctx context.Context, id int64, worker string, now time.Time) error {
-	_, err := s.db.ExecContext(ctx,
+	_, err := s.writer.ExecContext(ctx,
 		`UPDATE "jobs" SET "status" = ?, "locked_until" = NULL, "locked_by" = NULL, "updated_at" = ?
 		WHERE "id" = ? AND "locked_by" = ?`,
 		JobSucceeded, timeText(now), id, worker)
@@ -121,7 +121,7 @@ func (s *Store) CompleteJob(ctx context.Context, id int64, worker string, now ti
 // FailJob records why a job failed and queues it again at retryAt, or marks it dead when it
 // has used all its attempts. Like CompleteJob, only the lease holder's call counts.
 func (s *Store) FailJob(ctx context.Context, id int64, worker, reason string, now, retryAt time.Time) error {
-	_, err := s.db.ExecContext(ctx,
+	_, err := s.writer.ExecContext(ctx,
 		`UPDATE "jobs" SET
 			"status" = CASE WHEN "attempts" >= "max_attempts" THEN ? ELSE ? END,
 			"run_at" = CASE WHEN "attempts" >= "max_attempts" THEN "run_at" ELSE ? END,
