@@ -83,7 +83,7 @@ def test_new_help_documents_every_flag() -> None:
         (["new", "my app"], "'my app'"),
         (["new", "json"], "'json'"),
         (["new", "fastapi"], "'fastapi'"),
-        (["new", "shop", "--db", "postgres"], "--db postgres"),
+        (["new", "shop", "--stack", "go", "--db", "postgres"], "--db postgres"),
         (["new", "shop", "--db", "mysql"], "'mysql'"),
         (["new", "shop", "--stack", "rails"], "'rails'"),
         (["new", "shop", "--stack", "hybrid"], "--stack hybrid"),

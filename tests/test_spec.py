@@ -660,7 +660,10 @@ def test_good_go_module_paths(module: str) -> None:
 @pytest.mark.parametrize(
     "kwargs, named",
     [
-        ({"db": "postgres"}, ["--db postgres", "not available yet", "sqlite"]),
+        (
+            {"stack": "go", "db": "postgres"},
+            ["--db postgres", "go stack", "not available", "sqlite"],
+        ),
         ({"stack": "hybrid"}, ["--stack hybrid", "not available yet"]),
         ({"db": "mysql"}, ["--db 'mysql'", "sqlite, postgres"]),
         ({"stack": "rails"}, ["--stack 'rails'", "fastapi, go, hybrid"]),
@@ -693,7 +696,8 @@ def test_spec_error_is_a_bad_input_error() -> None:
 
 def test_build_project_checks_flags_before_resources() -> None:
     # The unavailable db is reported even though the resource is also bad.
-    assert "--db postgres" in project_error(db="postgres", resources=["Order x:str"])
+    message = project_error(stack="go", db="postgres", resources=["Order x:str"])
+    assert "--db postgres" in message
 
 
 @pytest.mark.parametrize("word", ["str", "int", "float", "bool"])

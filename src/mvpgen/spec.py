@@ -58,7 +58,11 @@ DEFAULT_RESOURCE = "note title:str body:text? done:bool=false"
 
 # What this version renders; the others are accepted by the grammar and refused here.
 AVAILABLE_STACKS = frozenset({Stack.FASTAPI, Stack.GO})
-AVAILABLE_DATABASES = frozenset({Database.SQLITE})
+AVAILABLE_DATABASES = {
+    Stack.FASTAPI: frozenset({Database.SQLITE, Database.POSTGRES}),
+    Stack.GO: frozenset({Database.SQLITE}),
+    Stack.HYBRID: frozenset({Database.SQLITE}),
+}
 
 # Columns every resource has; a user field may not take these names.
 SYSTEM_COLUMNS = ("id", "created_at", "updated_at", "processed_at")
@@ -674,8 +678,11 @@ def build_project(
             )
     if stack not in AVAILABLE_STACKS:
         raise SpecError(f"--stack {stack} is not available yet (available: fastapi, go)")
-    if db not in AVAILABLE_DATABASES:
-        raise SpecError(f"--db {db} is not available yet (available: sqlite)")
+    if db not in AVAILABLE_DATABASES[Stack(stack)]:
+        available = ", ".join(sorted(AVAILABLE_DATABASES[Stack(stack)]))
+        raise SpecError(
+            f"--db {db} is not available for the {stack} stack yet (available: {available})"
+        )
     parsed = [parse_resource(text) for text in (resources or [DEFAULT_RESOURCE])]
     try:
         return ProjectSpec(
