@@ -26,7 +26,7 @@ import pytest
 
 from mvpgen.render import generate
 from smoke import SmokeFailure, run_smoke, wait_ready
-from variants import VARIANTS, Variant
+from variants import VARIANTS, Variant, postgres_server_url
 
 pytestmark = pytest.mark.matrix
 
@@ -150,14 +150,14 @@ class Project:
         self.env = env
         self.steps: list[StepResult] = []
 
-    def make(self, target: str) -> StepResult:
+    def make(self, target: str, **extra_env: str) -> StepResult:
         """`make TARGET` in its own process group; a failure fails the test with its output."""
         timeout = STEP_TIMEOUTS.get(target, 600.0)
         start = time.monotonic()
         proc = subprocess.Popen(
             ["make", target],
             cwd=self.root,
-            env=self.env,
+            env={**self.env, **extra_env},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -187,20 +187,24 @@ class Project:
 
 
 class Server:
-    """`make run` as a real process in its own process group, output to a log file."""
+    """`make run` (or `make worker`) as a real process in its own process group, output to a
+    log file."""
 
-    def __init__(self, project: Project, port: int, database_url: str) -> None:
+    def __init__(
+        self, project: Project, port: int, database_url: str, target: str = "run", **env: str
+    ) -> None:
         self.project = project
         self.port = port
+        self.target = target
         self.base_url = f"http://127.0.0.1:{port}"
-        self.log_path = project.root.parent / f"run-{port}.log"
-        env = dict(project.env)
-        env.update(HOST="127.0.0.1", PORT=str(port), DATABASE_URL=database_url)
+        self.log_path = project.root.parent / f"{target}-{port}.log"
+        process_env = dict(project.env)
+        process_env.update(HOST="127.0.0.1", PORT=str(port), DATABASE_URL=database_url, **env)
         self.log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
-            ["make", "run"],
+            ["make", target],
             cwd=project.root,
-            env=env,
+            env=process_env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -223,12 +227,14 @@ class Server:
         if self.alive():
             os.killpg(pgid, signal.SIGTERM)
         else:
-            problems.append(f"`make run` had already exited with {self.proc.returncode}")
+            problems.append(f"`make {self.target}` had already exited with {self.proc.returncode}")
         try:
             returncode = self.proc.wait(timeout=STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
             returncode = None
-            problems.append(f"`make run` was still running {STOP_TIMEOUT:.0f} s after SIGTERM")
+            problems.append(
+                f"`make {self.target}` was still running {STOP_TIMEOUT:.0f} s after SIGTERM"
+            )
         while group_members(pgid) and time.monotonic() - start < STOP_TIMEOUT:
             time.sleep(0.1)
         if leftovers := group_members(pgid):
@@ -240,7 +246,7 @@ class Server:
         # GNU make, signalled itself, waits for its recipe and then dies of the same signal, so
         # -SIGTERM is make's clean exit; a recipe that failed makes it print `make: *** [...]`.
         if returncode not in (None, 0, -signal.SIGTERM):
-            problems.append(f"`make run` exited with {returncode}")
+            problems.append(f"`make {self.target}` exited with {returncode}")
         output = self.output()
         for marker in CRASH_MARKERS:
             if marker in output:
@@ -253,7 +259,10 @@ class Server:
                     "or re-raised it after shutting down, instead of exiting 0 (uvicorn re-raises "
                     "the signal it caught unless the program handles it)"
                 )
-        print(f"$ make run  -> stopped in {time.monotonic() - start:.1f} s, exit {returncode}")
+        print(
+            f"$ make {self.target}  -> stopped in {time.monotonic() - start:.1f} s, "
+            f"exit {returncode}"
+        )
         self.log.close()
         return problems
 
@@ -273,9 +282,11 @@ def served() -> Iterator[list[Server]]:
 def require_tools(variant: Variant) -> None:
     path = tool_path()
     missing = [tool for tool in variant.tools if shutil.which(tool, path=path) is None]
+    if variant.db == "postgres" and not postgres_server_url():
+        missing.append("a PostgreSQL server in MVPGEN_POSTGRES_URL (scripts/test starts one)")
     if not missing:
         return
-    reason = f"{variant.id} needs {', '.join(missing)} on PATH"
+    reason = f"{variant.id} needs {', '.join(missing)}"
     if in_ci():
         pytest.fail(f"{reason} (CI runs the whole matrix: install them)", pytrace=False)
     pytest.skip(reason)
@@ -293,9 +304,22 @@ def test_variant(
     project = Project(variant, root, project_env(uv_cache_dir))
 
     for step in variant.steps:
-        project.make(step)
+        project.make(step, **(variant.test_env() if step == "test" else {}))
 
-    server = Server(project, free_port(), variant.database_url(tmp_path))
+    database_url = variant.database_url(tmp_path)
+    checks = serve_and_smoke(project, served, database_url)
+    if variant.db == "postgres":
+        checks += scale_out_and_smoke(project, served, database_url)
+    print(
+        f"{variant.id}: {project.timings()}, smoke {checks} checks, total "
+        f"{time.monotonic() - start:.1f}s"
+    )
+
+
+def serve_and_smoke(project: Project, served: list[Server], database_url: str) -> int:
+    """`make run`, the smoke client against it, SIGTERM; returns the number of checks."""
+    variant, spec = project.variant, project.variant.spec()
+    server = Server(project, free_port(), database_url)
     served.append(server)
     smoke_start = time.monotonic()
     failure = None
@@ -320,7 +344,42 @@ def test_variant(
             + f"\n\n--- make run output (tail) ---\n{tail(server.output())}",
             pytrace=False,
         )
-    print(
-        f"{variant.id}: {project.timings()}, smoke {checks} checks {smoke_seconds:.1f}s, "
-        f"total {time.monotonic() - start:.1f}s"
-    )
+    print(f"{variant.id}: smoke {checks} checks in {smoke_seconds:.1f}s")
+    return checks
+
+
+def scale_out_and_smoke(project: Project, served: list[Server], database_url: str) -> int:
+    """The API with its in-process worker off, three `make worker` processes doing the jobs.
+
+    The smoke client waits for every job to succeed, which only the workers can do here; then
+    SIGTERM to each, and each must stop cleanly.
+    """
+    variant, spec = project.variant, project.variant.spec()
+    api = Server(project, free_port(), database_url, WORKER_ENABLED="false")
+    served.append(api)
+    workers: list[Server] = []
+    failure = None
+    try:
+        wait_ready(api.base_url, READY_TIMEOUT, alive=api.alive)  # migrated: workers may start
+        for _ in range(3):
+            workers.append(
+                Server(project, free_port(), database_url, "worker", WORKER_CONCURRENCY="2")
+            )
+            served.append(workers[-1])
+        checks = run_smoke(api.base_url, spec.model_dump(mode="json"))
+    except SmokeFailure as exc:
+        failure = str(exc)
+    problems = [f"api: {p}" for p in api.stop()]
+    for n, worker in enumerate(workers):
+        problems += [f"worker {n}: {p}" for p in worker.stop()]
+    if failure is not None or problems:
+        logs = "\n".join(
+            f"--- make {server.target} output (tail) ---\n{tail(server.output(), 40)}"
+            for server in [api, *workers]
+        )
+        pytest.fail(
+            f"{variant.id}: scale-out run (API without its worker, three `make worker`) "
+            f"failed:\n{failure or ''}\n- " + "\n- ".join(problems) + f"\n\n{logs}",
+            pytrace=False,
+        )
+    return checks

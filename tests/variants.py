@@ -7,9 +7,14 @@ Adding a stack or a database is one line per variant below, plus its tools in `S
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from mvpgen.spec import ProjectSpec, build_project
 
@@ -80,19 +85,44 @@ class Variant:
         return self.spec().model_dump(mode="json")
 
     def database_url(self, scratch: Path) -> str:
-        """The DATABASE_URL `make run` gets in the matrix; `scratch` is the test's own folder."""
+        """The DATABASE_URL `make run` gets in the matrix; `scratch` is the test's own folder.
+
+        SQLite: a file in the test's folder. PostgreSQL: a new database, this variant's alone,
+        on the server MVPGEN_POSTGRES_URL names (scripts/test starts one).
+        """
         if self.db == "sqlite":
             return f"sqlite:///{scratch / 'smoke.db'}"
-        raise NotImplementedError(
-            f"{self.id}: no database set-up for {self.db!r} yet (add it here: start or reach a "
-            "server, create a database for this variant, return its URL)"
-        )
+        return create_postgres_database(postgres_server_url(), f"{self.id}_{scratch.name}")
+
+    def test_env(self) -> dict[str, str]:
+        """What the project's own `make test` gets: PostgreSQL variants test on the server."""
+        return {"DATABASE_URL": postgres_server_url()} if self.db == "postgres" else {}
+
+
+def postgres_server_url() -> str:
+    """An admin URL of the PostgreSQL server the matrix uses (empty: none is available)."""
+    return os.environ.get("MVPGEN_POSTGRES_URL", "")
+
+
+def create_postgres_database(server_url: str, label: str) -> str:
+    """CREATE DATABASE on the server (with psql, which comes with the server) and its URL."""
+    name = re.sub(r"[^a-z0-9_]", "_", label.lower())[:50] + "_" + uuid.uuid4().hex[:8]
+    subprocess.run(
+        ["psql", server_url, "-v", "ON_ERROR_STOP=1", "-qc", f'CREATE DATABASE "{name}"'],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    parts = urlsplit(server_url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 VARIANTS: list[Variant] = [
     Variant("fastapi-sqlite-default", "fastapi", "sqlite", (), "shop"),
     Variant("fastapi-sqlite-every-type", "fastapi", "sqlite", EVERY_TYPE, "every-type"),
     Variant("fastapi-sqlite-tricky", "fastapi", "sqlite", TRICKY, "my-app"),
+    Variant("fastapi-postgres-every-type", "fastapi", "postgres", EVERY_TYPE, "every-type"),
+    Variant("fastapi-postgres-tricky", "fastapi", "postgres", TRICKY, "my-app"),
     Variant("go-sqlite-default", "go", "sqlite", (), "shop"),
     Variant("go-sqlite-every-type", "go", "sqlite", EVERY_TYPE, "every-type"),
     Variant("go-sqlite-tricky", "go", "sqlite", TRICKY, "my-app"),
