@@ -13,7 +13,15 @@ from helpers import build_tree, leftovers, snapshot
 from mvpgen import render
 from mvpgen.cli import app
 from mvpgen.errors import RenderError
-from mvpgen.spec import DEFAULT_RESOURCE, Database, ProjectSpec, Stack, parse_resource
+from mvpgen.spec import (
+    AVAILABLE_DATABASES,
+    AVAILABLE_STACKS,
+    DEFAULT_RESOURCE,
+    Database,
+    ProjectSpec,
+    Stack,
+    parse_resource,
+)
 
 runner = CliRunner()
 
@@ -83,7 +91,6 @@ def test_new_help_documents_every_flag() -> None:
         (["new", "my app"], "'my app'"),
         (["new", "json"], "'json'"),
         (["new", "fastapi"], "'fastapi'"),
-        (["new", "shop", "--stack", "go", "--db", "postgres"], "--db postgres"),
         (["new", "shop", "--db", "mysql"], "'mysql'"),
         (["new", "shop", "--stack", "rails"], "'rails'"),
         (["new", "shop", "--stack", "hybrid"], "--stack hybrid"),
@@ -114,6 +121,19 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
     assert lines[0].startswith("error: ")
     assert named in lines[0]
     assert "Traceback" not in result.stderr
+    assert list(in_tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "stack, db",
+    [(s, d) for s in sorted(AVAILABLE_STACKS) for d in Database if d not in AVAILABLE_DATABASES[s]],
+)
+def test_a_database_a_stack_does_not_support_yet_exits_2(
+    in_tmp: Path, stack: Stack, db: Database
+) -> None:
+    result = runner.invoke(app, ["new", "shop", "--stack", stack, "--db", db, "--no-input"])
+    assert result.exit_code == 2, result.output
+    assert f"--db {db.value}" in result.stderr
     assert list(in_tmp.iterdir()) == []
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mvpgen.render import generate, templates_root
+from mvpgen.render import generate
 from mvpgen.spec import ProjectSpec, build_project
 
 RESOURCES = [
@@ -60,16 +60,49 @@ def test_no_template_syntax_is_left(rendered: tuple[ProjectSpec, Path]) -> None:
             assert not path.name.endswith(".jinja"), path
 
 
-def test_module_and_pinned_dependencies(rendered: tuple[ProjectSpec, Path]) -> None:
-    _, root = rendered
+@pytest.fixture(scope="module")
+def rendered_postgres(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    spec = build_project(
+        "my-app", stack="go", db="postgres", module="github.com/acme/my-app", resources=RESOURCES
+    )
+    return generate(spec, tmp_path_factory.mktemp("go-postgres") / "my-app", git=False)
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgres"])
+def test_module_and_pinned_dependencies(
+    db: str, rendered: tuple[ProjectSpec, Path], rendered_postgres: Path
+) -> None:
+    root = rendered_postgres if db == "postgres" else rendered[1]
     go_mod = (root / "go.mod").read_text()
     assert go_mod.startswith("module github.com/acme/my-app\n\ngo 1.23")
-    template_sum = templates_root() / "go" / "project" / "go.sum"
-    assert (root / "go.sum").read_text() == template_sum.read_text()
+    go_sum = (root / "go.sum").read_text()
     requirements = [line for line in go_mod.splitlines() if line.startswith("\t")]
     assert requirements
     for line in requirements:
         assert re.fullmatch(r"\t\S+ v\d+\.\d+\.\d+(-\S+)?( // indirect)?", line), line
+        module, version = line.split()[:2]
+        assert f"{module} {version}/go.mod h1:" in go_sum, line
+    # Only the chosen database's driver is compiled in.
+    drivers = {"sqlite": "modernc.org/sqlite ", "postgres": "github.com/jackc/pgx/v5 "}
+    for name, driver in drivers.items():
+        assert (driver in go_mod) == (name == db), driver
+
+
+def test_postgres_speaks_postgresql(rendered_postgres: Path) -> None:
+    store = rendered_postgres / "internal" / "store"
+    assert not (store / "sqlite.go").exists()
+    assert "FOR UPDATE SKIP LOCKED" in (store / "jobs.go").read_text()
+    schema = (store / "migrations" / "00001_initial.sql").read_text()
+    assert "TIMESTAMPTZ" in schema and "DATETIME" not in schema
+    queries = (store / "orders_queries.go").read_text()
+    assert "$1" in queries and not re.search(r"[(=,] \?", queries)
+
+
+def test_postgres_renders_without_template_syntax(rendered_postgres: Path) -> None:
+    for path in rendered_postgres.rglob("*"):
+        if path.is_file() and path.name != "go.sum":
+            text = path.read_text()
+            assert not TEMPLATE_SYNTAX.search(text), f"{path}: {TEMPLATE_SYNTAX.search(text)}"
 
 
 def test_openapi_lists_every_route(rendered: tuple[ProjectSpec, Path]) -> None:
@@ -102,4 +135,12 @@ def test_defaults_are_go_literals(rendered: tuple[ProjectSpec, Path]) -> None:
 def test_rendered_go_is_gofmt_clean(rendered: tuple[ProjectSpec, Path]) -> None:
     _, root = rendered
     result = subprocess.run(["gofmt", "-l", "."], cwd=root, capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
+
+
+@pytest.mark.skipif(shutil.which("gofmt") is None, reason="gofmt is not on PATH")
+def test_rendered_postgres_go_is_gofmt_clean(rendered_postgres: Path) -> None:
+    result = subprocess.run(
+        ["gofmt", "-l", "."], cwd=rendered_postgres, capture_output=True, text=True
+    )
     assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr

@@ -7,6 +7,7 @@ import pytest
 from helpers import EVERY_TYPE_RESOURCES, TRICKY_RESOURCES
 from mvpgen.errors import MvpgenError, SpecError
 from mvpgen.spec import (
+    AVAILABLE_DATABASES,
     AVAILABLE_STACKS,
     DEFAULT_RESOURCE,
     Database,
@@ -660,10 +661,6 @@ def test_good_go_module_paths(module: str) -> None:
 @pytest.mark.parametrize(
     "kwargs, named",
     [
-        (
-            {"stack": "go", "db": "postgres"},
-            ["--db postgres", "go stack", "not available", "sqlite"],
-        ),
         ({"stack": "hybrid"}, ["--stack hybrid", "not available yet"]),
         ({"db": "mysql"}, ["--db 'mysql'", "sqlite, postgres"]),
         ({"stack": "rails"}, ["--stack 'rails'", "fastapi, go, hybrid"]),
@@ -672,6 +669,25 @@ def test_good_go_module_paths(module: str) -> None:
 )
 def test_unavailable_or_unknown_stack_and_db_are_refused(kwargs: dict, named: list[str]) -> None:
     assert_one_line(project_error(**kwargs), *named)
+
+
+# Each available stack paired with a database it does not support yet.
+UNAVAILABLE_DATABASES = [
+    (stack, db)
+    for stack in sorted(AVAILABLE_STACKS)
+    for db in Database
+    if db not in AVAILABLE_DATABASES[stack]
+]
+
+
+@pytest.mark.parametrize("stack, db", UNAVAILABLE_DATABASES)
+def test_databases_not_available_for_a_stack_yet_are_refused(stack: Stack, db: Database) -> None:
+    assert_one_line(
+        project_error(stack=stack.value, db=db.value),
+        f"--db {db.value}",
+        f"{stack.value} stack",
+        "not available",
+    )
 
 
 @pytest.mark.parametrize("stack", sorted(set(Stack) - AVAILABLE_STACKS))
@@ -695,9 +711,9 @@ def test_spec_error_is_a_bad_input_error() -> None:
 
 
 def test_build_project_checks_flags_before_resources() -> None:
-    # The unavailable db is reported even though the resource is also bad.
-    message = project_error(stack="go", db="postgres", resources=["Order x:str"])
-    assert "--db postgres" in message
+    # The unknown db is reported even though the resource is also bad.
+    message = project_error(db="mysql", resources=["Order x:str"])
+    assert "--db 'mysql'" in message
 
 
 @pytest.mark.parametrize("word", ["str", "int", "float", "bool"])

@@ -60,7 +60,7 @@ DEFAULT_RESOURCE = "note title:str body:text? done:bool=false"
 AVAILABLE_STACKS = frozenset({Stack.FASTAPI, Stack.GO})
 AVAILABLE_DATABASES = {
     Stack.FASTAPI: frozenset({Database.SQLITE, Database.POSTGRES}),
-    Stack.GO: frozenset({Database.SQLITE}),
+    Stack.GO: frozenset({Database.SQLITE, Database.POSTGRES}),
     Stack.HYBRID: frozenset({Database.SQLITE}),
 }
 

@@ -2,44 +2,14 @@ package store
 
 import (
 	"database/sql/driver"
-	"encoding/hex"
 	"fmt"
 	"time"
-
-	"github.com/google/uuid"
 )
-
-// Values are stored as SQLAlchemy stores them on SQLite (docs/contract.md), so that the Go and
-// Python stacks can share one database file: datetimes as UTC text with six fraction digits
-// (text order is then time order), dates as YYYY-MM-DD, UUIDs as 32 hex digits.
-const timeLayout = "2006-01-02 15:04:05.000000"
 
 // utcNow is the current time at the precision the database keeps, so that a row returned by
 // an insert equals the same row read back later.
 func utcNow() time.Time {
 	return time.Now().UTC().Truncate(time.Microsecond)
-}
-
-func timeText(t time.Time) string {
-	return t.UTC().Format(timeLayout)
-}
-
-func nullTimeText(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return timeText(*t)
-}
-
-func uuidText(id uuid.UUID) string {
-	return hex.EncodeToString(id[:])
-}
-
-func nullUUIDText(id *uuid.UUID) any {
-	if id == nil {
-		return nil
-	}
-	return uuidText(*id)
 }
 
 // parseTimeText reads what timeText writes, and the RFC 3339 forms other writers use.
@@ -52,8 +22,9 @@ func parseTimeText(text string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is not a stored datetime", text)
 }
 
-// timeColumn scans a DATETIME column into a time.Time. The driver hands back a time.Time when
-// it recognises the text, and the text itself otherwise; both are accepted.
+// timeColumn scans a datetime column into a UTC time.Time. PostgreSQL's driver hands back a
+// time.Time in the local zone; SQLite's a time.Time when it recognises the stored text, and the
+// text itself otherwise. All are accepted.
 type timeColumn struct{ dst *time.Time }
 
 func (c timeColumn) Scan(src any) error {
