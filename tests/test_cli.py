@@ -93,7 +93,7 @@ def test_new_help_documents_every_flag() -> None:
         (["new", "fastapi"], "'fastapi'"),
         (["new", "shop", "--db", "mysql"], "'mysql'"),
         (["new", "shop", "--stack", "rails"], "'rails'"),
-        (["new", "shop", "--stack", "hybrid"], "--stack hybrid"),
+        (["new", "shop", "--stack", "hybrid", "--db", "postgres"], "--db postgres"),
         (["new", "shop", "--module", "has space"], "'has space'"),
         (["new", "shop", "-r", "Order title:str"], "'Order'"),
         (["new", "shop", "-r", "order class:str"], "'class'"),

@@ -661,7 +661,6 @@ def test_good_go_module_paths(module: str) -> None:
 @pytest.mark.parametrize(
     "kwargs, named",
     [
-        ({"stack": "hybrid"}, ["--stack hybrid", "not available yet"]),
         ({"db": "mysql"}, ["--db 'mysql'", "sqlite, postgres"]),
         ({"stack": "rails"}, ["--stack 'rails'", "fastapi, go, hybrid"]),
         ({"stack": "FastAPI"}, ["--stack 'FastAPI'"]),

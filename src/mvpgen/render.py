@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mvpgen.errors import RenderError, TargetError
 from mvpgen.spec import ProjectSpec, Stack
@@ -28,13 +28,33 @@ def templates_root() -> Path:
     return Path(__file__).resolve().parents[2] / "templates"
 
 
-def layers(spec: ProjectSpec) -> Iterator[tuple[str, dict[str, Any]]]:
-    """The copier layers of a stack, in order, each with the extra answers it receives."""
-    if spec.stack is Stack.HYBRID:
-        raise RenderError("the hybrid stack has no templates yet")
-    yield f"{spec.stack.value}/project", {}
+class Layer(NamedTuple):
+    """One copier render: a template folder, the extra answers it gets, where it lands."""
+
+    template: str
+    answers: dict[str, Any]
+    # A folder inside the project ("" is its root): the hybrid stack renders the FastAPI and
+    # Go projects, unchanged but for their `spec.stack` conditionals, into api/ and core/.
+    subdir: str = ""
+
+
+def stack_layers(stack: str, spec: ProjectSpec, subdir: str = "") -> Iterator[Layer]:
+    """A stack's project layer, then its resource layer once per resource."""
+    yield Layer(f"{stack}/project", {}, subdir)
     for resource in spec.resources:
-        yield f"{spec.stack.value}/resource", {"resource": resource.model_dump(mode="json")}
+        yield Layer(f"{stack}/resource", {"resource": resource.model_dump(mode="json")}, subdir)
+
+
+def layers(spec: ProjectSpec) -> Iterator[Layer]:
+    """The copier layers of a stack, in order; a later one may overwrite an earlier one's files."""
+    if spec.stack is Stack.HYBRID:
+        yield from stack_layers(Stack.FASTAPI, spec, "api")
+        yield from stack_layers(Stack.GO, spec, "core")
+        # The root overlay: the Makefile and compose file over both, and the Go service's
+        # hybrid-only code (ingest) written into core/.
+        yield from stack_layers(Stack.HYBRID, spec)
+        return
+    yield from stack_layers(spec.stack, spec)
 
 
 def check_target(target: Path, *, force: bool) -> None:
@@ -54,11 +74,11 @@ def render_tree(spec: ProjectSpec, dest: Path) -> None:
 
     root = templates_root()
     spec_data = spec.model_dump(mode="json")
-    for layer, extra in layers(spec):
+    for layer in layers(spec):
         copier.run_copy(
             str(root),
-            str(dest),
-            data={"layer": layer, "spec": spec_data, **extra},
+            str(dest / layer.subdir),
+            data={"layer": layer.template, "spec": spec_data, **layer.answers},
             defaults=True,
             overwrite=True,
             quiet=True,

@@ -57,12 +57,16 @@ class FieldType(StrEnum):
 DEFAULT_RESOURCE = "note title:str body:text? done:bool=false"
 
 # What this version renders; the others are accepted by the grammar and refused here.
-AVAILABLE_STACKS = frozenset({Stack.FASTAPI, Stack.GO})
+AVAILABLE_STACKS = frozenset({Stack.FASTAPI, Stack.GO, Stack.HYBRID})
 AVAILABLE_DATABASES = {
     Stack.FASTAPI: frozenset({Database.SQLITE, Database.POSTGRES}),
     Stack.GO: frozenset({Database.SQLITE, Database.POSTGRES}),
     Stack.HYBRID: frozenset({Database.SQLITE}),
 }
+
+# The Alembic revision of the generated initial migration. The hybrid stack's Go service checks
+# the database is at this revision (the FastAPI side owns the schema), so both read it from here.
+SCHEMA_REVISION = "0001"
 
 # Columns every resource has; a user field may not take these names.
 SYSTEM_COLUMNS = ("id", "created_at", "updated_at", "processed_at")
@@ -522,6 +526,12 @@ class ProjectSpec(BaseModel):
 
     @computed_field  # type: ignore[prop-decorator]
     @property
+    def schema_revision(self) -> str:
+        """The newest migration's revision: Alembic's, and what the hybrid's Go service expects."""
+        return SCHEMA_REVISION
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
     def env_prefix(self) -> str:
         """Upper-snake form, for names such as the compose database."""
         return self.package.upper()
@@ -677,7 +687,8 @@ def build_project(
                 f"{flag} {value!r} is not one of: {', '.join(c.value for c in choices)}"
             )
     if stack not in AVAILABLE_STACKS:
-        raise SpecError(f"--stack {stack} is not available yet (available: fastapi, go)")
+        available = ", ".join(sorted(AVAILABLE_STACKS))
+        raise SpecError(f"--stack {stack} is not available yet (available: {available})")
     if db not in AVAILABLE_DATABASES[Stack(stack)]:
         available = ", ".join(sorted(AVAILABLE_DATABASES[Stack(stack)]))
         raise SpecError(
