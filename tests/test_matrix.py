@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest_check import run_ingest_check
 from mvpgen.render import generate
 from smoke import SmokeFailure, run_smoke, wait_ready
 from variants import VARIANTS, Variant, postgres_server_url
@@ -317,15 +318,25 @@ def test_variant(
 
 
 def serve_and_smoke(project: Project, served: list[Server], database_url: str) -> int:
-    """`make run`, the smoke client against it, SIGTERM; returns the number of checks."""
+    """`make run`, the smoke client against it, SIGTERM; returns the number of checks.
+
+    Hybrid: `make run` serves the API on PORT and the Go service on CORE_PORT; the smoke client
+    drives the API (whose jobs only the Go worker runs), then a batch is ingested through Go.
+    """
     variant, spec = project.variant, project.variant.spec()
-    server = Server(project, free_port(), database_url)
+    core_port = free_port() if variant.stack == "hybrid" else None
+    extra_env = {"CORE_PORT": str(core_port)} if core_port else {}
+    server = Server(project, free_port(), database_url, **extra_env)
     served.append(server)
     smoke_start = time.monotonic()
     failure = None
     try:
         wait_ready(server.base_url, READY_TIMEOUT, alive=server.alive)
         checks = run_smoke(server.base_url, spec.model_dump(mode="json"))
+        if core_port:
+            core_url = f"http://127.0.0.1:{core_port}"
+            wait_ready(core_url, READY_TIMEOUT, alive=server.alive)
+            checks += run_ingest_check(core_url, server.base_url, spec.model_dump(mode="json"))
     except SmokeFailure as exc:
         failure = str(exc)
     if failure is not None:

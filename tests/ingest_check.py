@@ -1,0 +1,85 @@
+"""The hybrid stack's own step of the matrix: a batch ingested through the Go service (core)
+is served by the FastAPI service (api), and every row's job is run by the Go worker.
+
+Like the smoke client it reads only the spec and talks HTTP; failures raise `SmokeFailure`.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from smoke import UNKNOWN_FIELD, SmokeFailure, same_value
+
+BATCH = 5
+
+
+def _expect(response: httpx.Response, status: int, what: str) -> Any:
+    if response.status_code != status:
+        raise SmokeFailure(
+            f"{what}: {response.request.method} {response.request.url} -> "
+            f"{response.status_code} (want {status}) {response.text[:1500]}"
+        )
+    return response.json() if response.content else None
+
+
+def run_ingest_check(
+    core_url: str, api_url: str, spec: dict[str, Any], *, job_timeout: float = 30.0
+) -> int:
+    """Ingest a batch per resource through core, read it through api; return the checks passed."""
+    checks = 0
+    with httpx.Client(timeout=30.0) as client:
+        for resource in spec["resources"]:
+            ingest = f"{core_url}/ingest/{resource['plural']}"
+            collection = f"{api_url}{resource['path']}"
+            where = f"{resource['name']}: "
+            sample = resource["sample"]
+            fields = {field["name"]: field["type"] for field in resource["fields"]}
+            before = _expect(client.get(collection), 200, where + "list")["total"]
+
+            # One bad item refuses the whole batch, naming the item's index; nothing is written.
+            bad = [sample, {**sample, UNKNOWN_FIELD: 1}]
+            body = _expect(client.post(ingest, json=bad), 422, where + "a batch with a bad item")
+            locs = [error["loc"] for error in body["detail"]]
+            if locs != [["body", 1, UNKNOWN_FIELD]]:
+                raise SmokeFailure(f"{where}422 locs {locs}, want [['body', 1, {UNKNOWN_FIELD!r}]]")
+            if _expect(client.get(collection), 200, where + "list")["total"] != before:
+                raise SmokeFailure(f"{where}a refused batch wrote rows")
+            checks += 2
+
+            rows = _expect(client.post(ingest, json=[sample] * BATCH), 201, where + "ingest")
+            if not isinstance(rows, list) or len(rows) != BATCH:
+                raise SmokeFailure(f"{where}ingest of {BATCH} returned {rows!r}")
+            checks += 1
+            for row in rows:
+                got = _expect(client.get(f"{collection}/{row['id']}"), 200, where + "read back")
+                wrong = [
+                    name
+                    for name, ftype in fields.items()
+                    if not same_value(ftype, sample[name], got[name])
+                ]
+                if wrong:
+                    raise SmokeFailure(
+                        f"{where}ingested row read through the API: {wrong} "
+                        f"differ: sent {sample}, got {got}"
+                    )
+                checks += 1
+
+            # The Go worker runs each row's `{name}.created` job: processed_at gets set.
+            deadline = time.monotonic() + job_timeout
+            pending = {row["id"] for row in rows}
+            while pending:
+                for rid in sorted(pending):
+                    row = _expect(client.get(f"{collection}/{rid}"), 200, where + "job effect")
+                    if row["processed_at"] is not None:
+                        pending.discard(rid)
+                if pending and time.monotonic() > deadline:
+                    raise SmokeFailure(
+                        f"{where}rows {sorted(pending)} ingested through core were not processed "
+                        f"by its worker within {job_timeout:.0f} s"
+                    )
+                time.sleep(0.1)
+            checks += 1
+    return checks
