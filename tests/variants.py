@@ -126,6 +126,8 @@ VARIANTS: list[Variant] = [
     Variant("go-sqlite-default", "go", "sqlite", (), "shop"),
     Variant("go-sqlite-every-type", "go", "sqlite", EVERY_TYPE, "every-type"),
     Variant("go-sqlite-tricky", "go", "sqlite", TRICKY, "my-app"),
+    Variant("go-postgres-every-type", "go", "postgres", EVERY_TYPE, "every-type"),
+    Variant("go-postgres-tricky", "go", "postgres", TRICKY, "my-app"),
     Variant("hybrid-sqlite-default", "hybrid", "sqlite", (), "shop"),
     Variant("hybrid-sqlite-every-type", "hybrid", "sqlite", EVERY_TYPE, "every-type"),
     Variant("hybrid-sqlite-tricky", "hybrid", "sqlite", TRICKY, "my-app"),
