@@ -16,9 +16,7 @@ PostgreSQL: 1, 2 and 4), on a fresh database:
 
     python benchmarks/bench_jobs.py [--jobs 2000] [--only go|fastapi] [--workdir DIR]
 
-Both stacks drain the same backlog, as the claim's cost grows with the number of due jobs
-(its `ORDER BY run_at, id` over two conditions sorts every due job), so figures taken at
-different backlogs do not compare.
+Both stacks drain the same backlog, so their figures compare side by side.
 
 PostgreSQL: the server MVPGEN_POSTGRES_URL names (an admin URL; one database per run is
 created and dropped), else a throwaway one from scripts/_postgres.sh, stopped afterwards.
