@@ -7,7 +7,6 @@ import pytest
 from helpers import EVERY_TYPE_RESOURCES, TRICKY_RESOURCES
 from mvpgen.errors import MvpgenError, SpecError
 from mvpgen.spec import (
-    AVAILABLE_DATABASES,
     AVAILABLE_STACKS,
     DEFAULT_RESOURCE,
     Database,
@@ -670,25 +669,6 @@ def test_unavailable_or_unknown_stack_and_db_are_refused(kwargs: dict, named: li
     assert_one_line(project_error(**kwargs), *named)
 
 
-# Each available stack paired with a database it does not support yet.
-UNAVAILABLE_DATABASES = [
-    (stack, db)
-    for stack in sorted(AVAILABLE_STACKS)
-    for db in Database
-    if db not in AVAILABLE_DATABASES[stack]
-]
-
-
-@pytest.mark.parametrize("stack, db", UNAVAILABLE_DATABASES)
-def test_databases_not_available_for_a_stack_yet_are_refused(stack: Stack, db: Database) -> None:
-    assert_one_line(
-        project_error(stack=stack.value, db=db.value),
-        f"--db {db.value}",
-        f"{stack.value} stack",
-        "not available",
-    )
-
-
 @pytest.mark.parametrize("stack", sorted(set(Stack) - AVAILABLE_STACKS))
 def test_stacks_not_available_yet_are_refused(stack: Stack) -> None:
     assert_one_line(project_error(stack=stack.value), f"--stack {stack.value}", "not available")
@@ -697,6 +677,13 @@ def test_stacks_not_available_yet_are_refused(stack: Stack) -> None:
 @pytest.mark.parametrize("stack", sorted(AVAILABLE_STACKS))
 def test_available_stacks_are_accepted(stack: Stack) -> None:
     assert build_project("shop", stack=stack.value).stack is stack
+
+
+@pytest.mark.parametrize("db", sorted(Database))
+@pytest.mark.parametrize("stack", sorted(AVAILABLE_STACKS))
+def test_every_available_stack_takes_every_database(stack: Stack, db: Database) -> None:
+    project = build_project("shop", stack=stack.value, db=db.value)
+    assert (project.stack, project.db) == (stack, db)
 
 
 def test_the_first_bad_resource_is_named() -> None:

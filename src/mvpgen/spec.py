@@ -61,7 +61,7 @@ AVAILABLE_STACKS = frozenset({Stack.FASTAPI, Stack.GO, Stack.HYBRID})
 AVAILABLE_DATABASES = {
     Stack.FASTAPI: frozenset({Database.SQLITE, Database.POSTGRES}),
     Stack.GO: frozenset({Database.SQLITE, Database.POSTGRES}),
-    Stack.HYBRID: frozenset({Database.SQLITE}),
+    Stack.HYBRID: frozenset({Database.SQLITE, Database.POSTGRES}),
 }
 
 # The Alembic revision of the generated initial migration. The hybrid stack's Go service checks
