@@ -363,10 +363,13 @@ def scale_out_and_smoke(project: Project, served: list[Server], database_url: st
     """The API with its in-process worker off, three `make worker` processes doing the jobs.
 
     The smoke client waits for every job to succeed, which only the workers can do here; then
-    SIGTERM to each, and each must stop cleanly.
+    SIGTERM to each, and each must stop cleanly. Hybrid: WORKER_ENABLED=false reaches both
+    services `make run` starts, so neither works the queue and the three Go workers of
+    `make worker` run every job; the core service still serves, on a free CORE_PORT.
     """
     variant, spec = project.variant, project.variant.spec()
-    api = Server(project, free_port(), database_url, WORKER_ENABLED="false")
+    extra_env = {"CORE_PORT": str(free_port())} if variant.stack == "hybrid" else {}
+    api = Server(project, free_port(), database_url, WORKER_ENABLED="false", **extra_env)
     served.append(api)
     workers: list[Server] = []
     failure = None

@@ -131,4 +131,6 @@ VARIANTS: list[Variant] = [
     Variant("hybrid-sqlite-default", "hybrid", "sqlite", (), "shop"),
     Variant("hybrid-sqlite-every-type", "hybrid", "sqlite", EVERY_TYPE, "every-type"),
     Variant("hybrid-sqlite-tricky", "hybrid", "sqlite", TRICKY, "my-app"),
+    Variant("hybrid-postgres-every-type", "hybrid", "postgres", EVERY_TYPE, "every-type"),
+    Variant("hybrid-postgres-tricky", "hybrid", "postgres", TRICKY, "my-app"),
 ]
