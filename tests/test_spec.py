@@ -7,7 +7,6 @@ import pytest
 from helpers import EVERY_TYPE_RESOURCES, TRICKY_RESOURCES
 from mvpgen.errors import MvpgenError, SpecError
 from mvpgen.spec import (
-    AVAILABLE_STACKS,
     DEFAULT_RESOURCE,
     Database,
     FieldType,
@@ -665,23 +664,13 @@ def test_good_go_module_paths(module: str) -> None:
         ({"stack": "FastAPI"}, ["--stack 'FastAPI'"]),
     ],
 )
-def test_unavailable_or_unknown_stack_and_db_are_refused(kwargs: dict, named: list[str]) -> None:
+def test_unknown_stack_and_db_are_refused(kwargs: dict, named: list[str]) -> None:
     assert_one_line(project_error(**kwargs), *named)
 
 
-@pytest.mark.parametrize("stack", sorted(set(Stack) - AVAILABLE_STACKS))
-def test_stacks_not_available_yet_are_refused(stack: Stack) -> None:
-    assert_one_line(project_error(stack=stack.value), f"--stack {stack.value}", "not available")
-
-
-@pytest.mark.parametrize("stack", sorted(AVAILABLE_STACKS))
-def test_available_stacks_are_accepted(stack: Stack) -> None:
-    assert build_project("shop", stack=stack.value).stack is stack
-
-
 @pytest.mark.parametrize("db", sorted(Database))
-@pytest.mark.parametrize("stack", sorted(AVAILABLE_STACKS))
-def test_every_available_stack_takes_every_database(stack: Stack, db: Database) -> None:
+@pytest.mark.parametrize("stack", sorted(Stack))
+def test_every_stack_takes_every_database(stack: Stack, db: Database) -> None:
     project = build_project("shop", stack=stack.value, db=db.value)
     assert (project.stack, project.db) == (stack, db)
 

@@ -56,14 +56,6 @@ class FieldType(StrEnum):
 # The resource generated when none is given.
 DEFAULT_RESOURCE = "note title:str body:text? done:bool=false"
 
-# What this version renders; the others are accepted by the grammar and refused here.
-AVAILABLE_STACKS = frozenset({Stack.FASTAPI, Stack.GO, Stack.HYBRID})
-AVAILABLE_DATABASES = {
-    Stack.FASTAPI: frozenset({Database.SQLITE, Database.POSTGRES}),
-    Stack.GO: frozenset({Database.SQLITE, Database.POSTGRES}),
-    Stack.HYBRID: frozenset({Database.SQLITE, Database.POSTGRES}),
-}
-
 # The Alembic revision of the generated initial migration. The hybrid stack's Go service checks
 # the database is at this revision (the FastAPI side owns the schema), so both read it from here.
 SCHEMA_REVISION = "0001"
@@ -686,14 +678,6 @@ def build_project(
             raise SpecError(
                 f"{flag} {value!r} is not one of: {', '.join(c.value for c in choices)}"
             )
-    if stack not in AVAILABLE_STACKS:
-        available = ", ".join(sorted(AVAILABLE_STACKS))
-        raise SpecError(f"--stack {stack} is not available yet (available: {available})")
-    if db not in AVAILABLE_DATABASES[Stack(stack)]:
-        available = ", ".join(sorted(AVAILABLE_DATABASES[Stack(stack)]))
-        raise SpecError(
-            f"--db {db} is not available for the {stack} stack yet (available: {available})"
-        )
     parsed = [parse_resource(text) for text in (resources or [DEFAULT_RESOURCE])]
     try:
         return ProjectSpec(
