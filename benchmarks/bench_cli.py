@@ -31,15 +31,15 @@ from mvpgen.render import layers, templates_root
 from mvpgen.spec import build_project
 
 COPIER_SCRIPT = """
-import json, sys
+import json, os, sys
 import copier
 
 job = json.load(open(sys.argv[1]))
-for layer, extra in job["layers"]:
+for template, answers, subdir in job["layers"]:
     copier.run_copy(
         job["root"],
-        sys.argv[2],
-        data={"layer": layer, "spec": job["spec"], **extra},
+        os.path.join(sys.argv[2], subdir),
+        data={"layer": template, "spec": job["spec"], **answers},
         defaults=True,
         overwrite=True,
         quiet=True,
