@@ -62,3 +62,36 @@ def leftovers(parent: Path, name: str) -> list[str]:
 def project(name: str = "shop", resources: list[str] | None = None, **kwargs: str) -> ProjectSpec:
     """A validated fastapi/sqlite spec."""
     return build_project(name, resources=resources, **kwargs)
+
+
+# Words reserved somewhere (SQL, Go, Python builtins or soft keywords, pydantic) that users
+# really pick as names: each must work.
+TRICKY_WORDS = [
+    "order",
+    "user",
+    "group",
+    "type",
+    "key",
+    "value",
+    "date",
+    "status",
+    "default",
+    "select",
+    "range",
+    "json",
+    "metadata",
+    "match",
+    "case",
+    "table",
+    "index",
+    "limit",
+    "offset",
+    "count",
+    "name",
+    "id_card",
+    "string",
+    "error",
+    "time",
+    "list",
+    "item",
+]

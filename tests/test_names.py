@@ -3,6 +3,7 @@ import re
 
 import pytest
 
+from helpers import TRICKY_WORDS
 from mvpgen import names
 
 
@@ -144,25 +145,7 @@ def test_go_local_checks_the_camel_form() -> None:
     assert names.go_local("type_name", "Item") == "typeName"
 
 
-@pytest.mark.parametrize(
-    "word",
-    [
-        "order",
-        "user",
-        "group",
-        "type",
-        "key",
-        "value",
-        "date",
-        "status",
-        "default",
-        "select",
-        "range",
-        "json",
-        "match",
-        "case",
-    ],
-)
+@pytest.mark.parametrize("word", TRICKY_WORDS)
 def test_reserved_elsewhere_is_not_a_python_keyword(word: str) -> None:
     # Soft keywords (match, case, type) and SQL or Go words are fine as Python attributes.
     assert not names.is_python_keyword(word)

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from helpers import EVERY_TYPE_RESOURCES, TRICKY_RESOURCES
+from helpers import EVERY_TYPE_RESOURCES, TRICKY_RESOURCES, TRICKY_WORDS
 from mvpgen.errors import MvpgenError, SpecError
 from mvpgen.spec import (
     DEFAULT_RESOURCE,
@@ -306,36 +306,6 @@ def test_models_forbid_unknown_keys() -> None:
 
 
 # --- names users really pick -------------------------------------------------------------------
-
-TRICKY_WORDS = [
-    "order",
-    "user",
-    "group",
-    "type",
-    "key",
-    "value",
-    "date",
-    "status",
-    "default",
-    "select",
-    "range",
-    "json",
-    "metadata",
-    "match",
-    "case",
-    "table",
-    "index",
-    "limit",
-    "offset",
-    "count",
-    "name",
-    "id_card",
-    "string",
-    "error",
-    "time",
-    "list",
-    "item",
-]
 
 
 @pytest.mark.parametrize("word", TRICKY_WORDS)
