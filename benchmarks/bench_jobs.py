@@ -32,7 +32,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -40,6 +39,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +47,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from bench_service import ensure_hey, free_port, run  # noqa: E402
+from bench_service import ensure_hey, free_port, run, stop  # noqa: E402
 
 from mvpgen.render import generate  # noqa: E402
 from mvpgen.spec import build_project  # noqa: E402
@@ -141,15 +141,6 @@ def start(
         )
 
 
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-
-
 def enqueue(
     project: Project, database_url: str, jobs: int, hey_bin: str, log: Path
 ) -> tuple[float, int]:
@@ -197,6 +188,24 @@ def log_times(log: Path, message: str) -> list[float]:
     return times
 
 
+def wait_on_workers(
+    procs: list[subprocess.Popen[bytes]],
+    logs: list[Path],
+    done: Callable[[], bool],
+    deadline: float,
+    timeout_message: str,
+    poll: float,
+) -> None:
+    """Until `done()`; a worker that exits, or the deadline, ends the run with its reason."""
+    while not done():
+        for proc, log in zip(procs, logs, strict=True):
+            if proc.poll() is not None:
+                raise RuntimeError(f"a worker exited:\n{log.read_text()}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(timeout_message)
+        time.sleep(poll)
+
+
 def drain(project: Project, database: Database, jobs: int, workers: int, workdir: Path) -> float:
     """Run `workers` worker processes until every job succeeded; returns jobs per second.
 
@@ -210,22 +219,17 @@ def drain(project: Project, database: Database, jobs: int, workers: int, workdir
     procs = [start(project, ["worker"], env, log) for log in logs]
     try:
         deadline = time.monotonic() + 300
-        while not all(log_times(log, "worker started") for log in logs):
-            for proc, log in zip(procs, logs, strict=True):
-                if proc.poll() is not None:
-                    raise RuntimeError(f"a worker exited:\n{log.read_text()}")
-            if time.monotonic() > deadline:
-                raise RuntimeError("the workers did not start")
-            time.sleep(0.05)
+
+        def started() -> bool:
+            return all(log_times(log, "worker started") for log in logs)
+
+        def drained() -> bool:
+            return sum(len(log_times(log, "job succeeded")) for log in logs) >= jobs
+
+        wait_on_workers(procs, logs, started, deadline, "the workers did not start", 0.05)
         database.set_run_at("past")
         released = time.time()
-        while sum(len(log_times(log, "job succeeded")) for log in logs) < jobs:
-            for proc, log in zip(procs, logs, strict=True):
-                if proc.poll() is not None:
-                    raise RuntimeError(f"a worker exited:\n{log.read_text()}")
-            if time.monotonic() > deadline:
-                raise RuntimeError("the queue did not drain in 5 minutes")
-            time.sleep(0.2)
+        wait_on_workers(procs, logs, drained, deadline, "the queue did not drain in 5 minutes", 0.2)
     finally:
         for proc in procs:
             stop(proc)

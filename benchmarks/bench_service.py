@@ -408,6 +408,16 @@ def hey(binary: str, load_core: str, url: str, args: argparse.Namespace, post: b
     return Result(rps, p99, errors)
 
 
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the process group, SIGKILL it if it lingers."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 def bench(
     service: Service, hey_bin: str, server_core: str, load_core: str, args: argparse.Namespace
 ) -> dict[str, Result]:
@@ -432,12 +442,7 @@ def bench(
             "POST": hey(hey_bin, load_core, base + PATH, args, post=True),
         }
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop(proc)
     for endpoint, r in results.items():
         print(
             f"{service.name:18} {endpoint:4} {r.rps:10.0f} req/s  p99 {r.p99_ms:7.2f} ms  errors {r.errors}",
