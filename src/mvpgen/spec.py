@@ -551,12 +551,14 @@ _TAKEN_PACKAGES = frozenset(
     # Everything else the project's lock file installs, by import name: a package `click` or
     # `yaml` would shadow (or be shadowed by) the dependency of the same name.
     | {
+        "aiosqlite",
         "annotated_doc",
         "annotated_types",
         "ast_serialize",
         "click",
         "colorama",
         "dotenv",
+        "greenlet",
         "h11",
         "httpcore",
         "httpcore2",
