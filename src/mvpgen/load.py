@@ -91,7 +91,7 @@ def build_loadgen() -> Path:
     result = subprocess.run(
         ["go", "build", "-o", str(partial), "."],
         cwd=LOADGEN_SOURCE,
-        env={**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod"},
+        env={**os.environ, "CGO_ENABLED": "0"},
         capture_output=True,
         text=True,
     )
