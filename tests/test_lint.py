@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+LINTED = ["src", "tests", "tools", "maintainer", "benchmarks"]
 
 
 @pytest.mark.parametrize(
     "args",
     [
-        ["ruff", "check", "src", "tests", "benchmarks"],
-        ["ruff", "format", "--check", "src", "tests", "benchmarks"],
+        ["ruff", "check", *LINTED],
+        ["ruff", "format", "--check", *LINTED],
         ["mypy"],
     ],
     ids=["ruff-check", "ruff-format", "mypy"],
