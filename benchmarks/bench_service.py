@@ -48,9 +48,11 @@ from mvpgen.load import (
     build_loadgen,
     drive,
     find_uv,
+    free_port,
     post_json,
     postgres_database,
     servers,
+    stop_group,
 )
 from mvpgen.render import generate
 from mvpgen.spec import build_project
@@ -61,6 +63,11 @@ PATH = "/api/v1/products"
 BODY = json.dumps({"name": "widget", "price": 9.5, "stock": 3})
 SEEDED = 100
 ENDPOINTS = ("GET", "POST")
+HEY_VERSION = "v0.1.4"
+
+# bench_jobs.py drives its load with hey and shares these.
+__all__ = ["ensure_hey", "free_port", "run", "stop"]
+stop = stop_group
 
 
 @dataclass
@@ -75,6 +82,17 @@ class Service:
 def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
     print("$", " ".join(command), file=sys.stderr)
     subprocess.run(command, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def ensure_hey(workdir: Path) -> str:
+    """hey on PATH, else the pinned version built into workdir with `go install`."""
+    found = shutil.which("hey")
+    if found:
+        return found
+    gobin = workdir / "bin"
+    env = {**os.environ, "GOBIN": str(gobin)}
+    run(["go", "install", f"github.com/rakyll/hey@{HEY_VERSION}"], HERE, env)
+    return str(gobin / "hey")
 
 
 def cores() -> tuple[str, str]:
