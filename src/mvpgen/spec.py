@@ -24,7 +24,14 @@ from pydantic import (
 
 from mvpgen import fieldtypes, names
 from mvpgen.errors import SpecError
-from mvpgen.fieldtypes import TYPES, DefaultError, FieldType
+from mvpgen.fieldtypes import (
+    RANGE_OPERATORS,
+    RANGE_TYPES,
+    SEARCH_TYPES,
+    TYPES,
+    DefaultError,
+    FieldType,
+)
 
 
 class Stack(StrEnum):
@@ -47,6 +54,13 @@ SCHEMA_REVISION = "0001"
 
 # Columns every resource has; a user field may not take these names.
 SYSTEM_COLUMNS = ("id", "created_at", "updated_at", "processed_at")
+# The list endpoints' own query parameters. A field of one of these names is matched with
+# `NAME__eq` instead of `NAME=`; every other field's equality filter is its bare name.
+LIST_PARAMS = ("limit", "offset", "sort", "q")
+# Columns a list may be sorted by besides the user fields.
+SORT_COLUMNS = ("id", "created_at", "updated_at")
+# `customer:ref`, `buyer:ref(customer)`.
+_REF_RE = re.compile(r"ref(?:\((?P<target>[^()]*)\))?")
 # Resource plurals the generated project already uses for its own tables, packages or routes.
 RESERVED_PLURALS = frozenset(
     {"jobs", "core", "tests", "migrations", "alembic_versions", "goose_db_versions"}
@@ -81,6 +95,10 @@ class FieldSpec(BaseModel):
     optional: bool = False
     has_default: bool = False
     default: Any = None
+    # For a reference (type `ref`): the resource it points at, and that resource's table (filled
+    # in when the whole project is known). The field's `name` is the column, `customer_id`.
+    ref: str | None = None
+    ref_table: str | None = None
 
     @field_validator("name")
     @classmethod
@@ -320,6 +338,63 @@ class ResourceSpec(BaseModel):
         """A valid create request with every field set."""
         return {field.name: field.sample for field in self.fields}
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def refs(self) -> list[FieldSpec]:
+        """The fields that reference another resource."""
+        return [field for field in self.fields if field.type is FieldType.REF]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def filters(self) -> list[dict[str, Any]]:
+        """The list endpoint's filter parameters, one per field and operator, in field order.
+
+        Each: `param` (the query parameter), `field` (the column), `py_name` (the attribute of
+        the FastAPI query model), `op` (`eq`, `isnull`, `gte`, `gt`, `lte`, `lt`), `type` (of the
+        value: the field's, `bool` for `isnull`) and `schema` (its OpenAPI schema, nullability
+        aside).
+        """
+        found = []
+        for field in self.fields:
+            if field.name in LIST_PARAMS:
+                eq = {"param": f"{field.name}__eq", "py_name": f"{field.name}__eq"}
+            else:
+                eq = {"param": field.name, "py_name": field.py_name}
+            ops = [(eq, "eq", field.type.value, field.json_schema)]
+            if field.optional:
+                isnull = {"param": f"{field.name}__isnull", "py_name": f"{field.name}__isnull"}
+                ops.append((isnull, "isnull", "bool", TYPES[FieldType.BOOL].json_schema))
+            if field.type in RANGE_TYPES:
+                for op in RANGE_OPERATORS:
+                    names = {"param": f"{field.name}__{op}", "py_name": f"{field.name}__{op}"}
+                    ops.append((names, op, field.type.value, field.json_schema))
+            for names, op, value_type, schema in ops:
+                py_query = TYPES[FieldType(value_type)].py_query
+                found.append(
+                    {
+                        **names,
+                        "field": field.name,
+                        "field_py_name": field.py_name,
+                        "op": op,
+                        "type": value_type,
+                        "py_query": py_query,
+                        "schema": schema,
+                    }
+                )
+        return found
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def sort_columns(self) -> list[str]:
+        """What `?sort=` accepts, each optionally with a leading `-`."""
+        return [*SORT_COLUMNS[:1], *(field.name for field in self.fields), *SORT_COLUMNS[1:]]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def search_fields(self) -> list[str]:
+        """The columns `?q=` searches (none: the list has no `q`)."""
+        return [field.name for field in self.fields if field.type in SEARCH_TYPES]
+
 
 class ProjectSpec(BaseModel):
     """A whole project: validated once, handed to the templates as `spec`."""
@@ -356,6 +431,40 @@ class ProjectSpec(BaseModel):
                 f"Go module path {module!r} is not valid (e.g. github.com/acme/my-app)"
             )
         return module
+
+    @field_validator("resources")
+    @classmethod
+    def _order_by_references(cls, resources: list[ResourceSpec]) -> list[ResourceSpec]:
+        """Every reference resolved, and the resources in dependency order (a referenced one
+        before those that reference it, otherwise as given): the order tables are created in."""
+        plurals = {resource.name: resource.plural for resource in resources}
+        for resource in resources:
+            for field in resource.refs:
+                if field.ref not in plurals:
+                    raise ValueError(
+                        f"field {field.name.removesuffix('_id')!r} of resource "
+                        f"{resource.name!r} references {field.ref!r}, which is not a resource "
+                        f"(resources: {', '.join(plurals)})"
+                    )
+        ordered: list[ResourceSpec] = []
+        pending = list(resources)
+        while pending:
+            placed = {resource.name for resource in ordered}
+            ready = next(
+                (r for r in pending if all(f.ref in placed for f in r.refs)),
+                None,
+            )
+            if ready is None:
+                raise ValueError(_cycle_message(pending))
+            pending.remove(ready)
+            fields = [
+                field.model_copy(update={"ref_table": plurals[field.ref]})
+                if field.ref is not None
+                else field
+                for field in ready.fields
+            ]
+            ordered.append(ready.model_copy(update={"fields": fields}))
+        return ordered
 
     @model_validator(mode="after")
     def _check_resources(self) -> "ProjectSpec":
@@ -407,6 +516,33 @@ class ProjectSpec(BaseModel):
     def schema_revision(self) -> str:
         """The newest migration's revision: Alembic's, and what the hybrid's Go service expects."""
         return SCHEMA_REVISION
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def referrers(self) -> dict[str, list[dict[str, str]]]:
+        """Per resource, the references to it (`resource`, `table`, `column`): what a delete of
+        one of its rows must check, in resource order."""
+        found: dict[str, list[dict[str, str]]] = {r.name: [] for r in self.resources}
+        for resource in self.resources:
+            for field in resource.refs:
+                assert field.ref is not None
+                found[field.ref].append(
+                    {"resource": resource.name, "table": resource.table, "column": field.name}
+                )
+        return found
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def ancestors(self) -> dict[str, list[str]]:
+        """Per resource, every resource its sample rows reference, directly or through others,
+        in dependency order: what a test creates first (two rows each, ids 1 and 2 on a fresh
+        database) so that the samples' references point at rows."""
+        by_name = {resource.name: resource for resource in self.resources}
+        found: dict[str, list[str]] = {}
+        for resource in self.resources:  # dependency order: parents are done first
+            needed = {name for f in resource.refs for name in [*found[f.ref or ""], f.ref or ""]}
+            found[resource.name] = [name for name in by_name if name in needed]
+        return found
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -476,6 +612,22 @@ _TAKEN_PACKAGES = frozenset(
 _GO_MODULE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*(/[A-Za-z0-9._~-]+)*\Z")
 
 
+def _cycle_message(pending: list[ResourceSpec]) -> str:
+    """Why resources that all wait on each other cannot be created: the cycle, spelled out."""
+    names = {resource.name for resource in pending}
+    waiting = {r.name: [f.ref for f in r.refs if f.ref in names] for r in pending}
+    path = [pending[0].name]
+    while (step := waiting[path[-1]][0]) not in path:
+        path.append(step)
+    cycle = [*path[path.index(step) :], step]
+    if len(cycle) == 2:
+        return f"resource {step!r} references itself; self-references are not supported yet"
+    return (
+        f"resources reference each other in a cycle ({' -> '.join(cycle)}): no table could be "
+        "created first; drop one of these references"
+    )
+
+
 def _check_snake(what: str, name: str) -> None:
     if not names.SNAKE_RE.match(name):
         suggestion = _to_snake(name)
@@ -528,6 +680,8 @@ def _parse_field(resource: str, word: str) -> FieldSpec:
     type_text, eq, default_text = rest.partition("=")
     optional = type_text.endswith("?")
     type_text = type_text.removesuffix("?")
+    if ref := _REF_RE.fullmatch(type_text):
+        return _parse_ref(resource, name, ref["target"], optional, eq)
     try:
         ftype = FieldType(type_text)
     except ValueError:
@@ -548,6 +702,27 @@ def _parse_field(resource: str, word: str) -> FieldSpec:
             name=name, type=ftype, optional=optional, has_default=bool(eq), default=default
         )
     except ValidationError as exc:
+        raise SpecError(f"{first_error(exc)} (in resource {resource!r})") from None
+
+
+def _parse_ref(resource: str, name: str, target: str | None, optional: bool, eq: str) -> FieldSpec:
+    """`customer:ref` or `buyer:ref(customer)`: the column `customer_id` / `buyer_id`."""
+    target = name if target is None else target
+    if eq:
+        raise SpecError(
+            f"reference {name!r} of resource {resource!r} cannot have a default "
+            f"(write {name}:ref? for an optional one)"
+        )
+    if name.endswith("_id"):
+        raise SpecError(
+            f"reference {name!r} of resource {resource!r} would be the column {name}_id; "
+            f"write it as {name.removesuffix('_id')}:ref (the column is then {name})"
+        )
+    try:
+        _check_snake("field", name)
+        _check_snake("resource", target)
+        return FieldSpec(name=f"{name}_id", type=FieldType.REF, optional=optional, ref=target)
+    except (ValidationError, ValueError) as exc:
         raise SpecError(f"{first_error(exc)} (in resource {resource!r})") from None
 
 
