@@ -395,6 +395,73 @@ class ResourceSpec(BaseModel):
         """The columns `?q=` searches (none: the list has no `q`)."""
         return [field.name for field in self.fields if field.type in SEARCH_TYPES]
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def list_cases(self) -> dict[str, Any]:
+        """List queries and what they return, for the generated tests and the smoke client.
+
+        Rows `a` (every field at its `sample`) and `b` (at its `other_sample`) exist; a case's
+        `query` values are text, or `{"row": "a", "field": name}` for that row's value of the
+        field as the API returned it; `expect` lists the rows returned, in order. After those,
+        row `c` (row `a` with `search.value` in the field `search.field`) is created and the
+        `search.cases` run. Each of `errors` is a 422 naming the parameter `loc`.
+        """
+        cases: list[dict[str, Any]] = [{"query": {"no_such_parameter": "1"}, "expect": ["a", "b"]}]
+        errors: list[dict[str, Any]] = [{"query": {"sort": "no_such_column"}, "loc": "sort"}]
+        for field in self.fields:
+            eq = next(f["param"] for f in self.filters if f["field"] == field.name)
+            cases.append({"query": {eq: {"row": "a", "field": field.name}}, "expect": ["a"]})
+            cases.append({"query": {eq: {"row": "b", "field": field.name}}, "expect": ["b"]})
+            hi, lo = ("a", "b") if field.sample > field.other_sample else ("b", "a")
+            cases.append({"query": {"sort": f"-{field.name}"}, "expect": [hi, lo]})
+            cases.append({"query": {"sort": f"{field.name},-id"}, "expect": [lo, hi]})
+            if field.optional:
+                isnull = f"{field.name}__isnull"
+                cases.append({"query": {isnull: "true"}, "expect": []})
+                cases.append({"query": {isnull: "false", "sort": "-id"}, "expect": ["b", "a"]})
+            if field.type in RANGE_TYPES:
+                for op, row, expect in (("gte", hi, hi), ("gt", lo, hi), ("lte", lo, lo)):
+                    value = {"row": row, "field": field.name}
+                    cases.append({"query": {f"{field.name}__{op}": value}, "expect": [expect]})
+                value = {"row": hi, "field": field.name}
+                errors.append(
+                    {"query": {f"{field.name}__lt": "not-a-value"}, "loc": f"{field.name}__lt"}
+                )
+                cases.append(
+                    {
+                        "query": {f"{field.name}__gt": value, f"{field.name}__lt": value},
+                        "expect": [],
+                    }
+                )
+            if not field.optional:
+                errors.append(
+                    {"query": {f"{field.name}__isnull": "true"}, "loc": f"{field.name}__isnull"}
+                )
+            errors.append({"query": {f"{field.name}__like": "x"}, "loc": f"{field.name}__like"})
+        search: dict[str, Any] = {}
+        if self.search_fields:
+            first = next(f for f in self.fields if f.name == self.search_fields[0])
+            word = str(first.other_sample).split()[0].upper()
+            cases.append({"query": {"q": word}, "expect": ["b"]})
+            cases.append({"query": {"q": "%"}, "expect": []})
+            cases.append({"query": {"q": "_"}, "expect": []})
+            text = 'O\'Brien 100%_\\ café ✓ "quoted" ;--'
+            search = {
+                "field": first.name,
+                "value": text,
+                "cases": [
+                    {"query": {"q": "'brien 100%_\\"}, "expect": ["c"]},
+                    {"query": {"q": "%"}, "expect": ["c"]},
+                    {"query": {"q": "_"}, "expect": ["c"]},
+                    {"query": {"q": "\\"}, "expect": ["c"]},
+                    {"query": {"q": 'café ✓ "quoted'}, "expect": ["c"]},
+                    {"query": {"q": "100%_\\x"}, "expect": []},
+                    {"query": {first.name: text}, "expect": ["c"]},
+                    {"query": {first.name: text[:-1]}, "expect": []},
+                ],
+            }
+        return {"cases": cases, "errors": errors, "search": search}
+
 
 class ProjectSpec(BaseModel):
     """A whole project: validated once, handed to the templates as `spec`."""
