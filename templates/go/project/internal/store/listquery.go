@@ -56,9 +56,9 @@ func buildList(l listing, q ListQuery) (where, orderBy string, args []any) {
 	if q.Search != "" && len(l.search) > 0 {
 		// %, _ and \ in the text stand for themselves, not for wildcards.
 		pattern := "%" + likeEscaper.Replace(q.Search) + "%"
-		args = append(args, pattern)
 		terms := make([]string, len(l.search))
 		for i, column := range l.search {
+			args = append(args, pattern) // once per column: SQLite's ? placeholders are not reusable
 			terms[i] = containsText(`"`+column+`"`, param(len(args)))
 		}
 		conditions = append(conditions, "("+strings.Join(terms, " OR ")+")")
