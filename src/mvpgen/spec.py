@@ -58,6 +58,10 @@ RESERVED_PLURALS = frozenset(
 GO_STORE_NAMES = frozenset(
     {"Store", "Options", "Open", "Date", "ParseDate", "Change", "Job", "JobFilter", "NotFoundError"}
 )
+# What `--auth` adds: tables a resource may not take, and exported names of the Go store
+# (store/auth.go) a resource's row type may not take.
+AUTH_TABLES = frozenset({"users", "tokens", "auth_attempts", "auth"})
+AUTH_GO_STORE_NAMES = frozenset({"User", "TokenPurpose", "ErrEmailTaken", "ErrNoToken"})
 # Module-level names of the generated Python modules. A field with one of these names gets a
 # trailing underscore as its Python attribute (the API and the column keep the user's name).
 PY_SHADOWED = frozenset(
@@ -330,6 +334,8 @@ class ProjectSpec(BaseModel):
     stack: Stack = Stack.FASTAPI
     db: Database = Database.SQLITE
     module: str = ""
+    # Users, sign-up and login, and every resource row owned by the user who created it.
+    auth: bool = False
     resources: Annotated[list[ResourceSpec], Field(min_length=1)]
 
     @field_validator("name")
@@ -367,6 +373,18 @@ class ProjectSpec(BaseModel):
                 word = resource.name if resource.name in clash else clash.pop()
                 raise ValueError(f"resource {word!r} is declared twice")
             taken |= words
+        if self.auth and self.stack is not Stack.GO:
+            raise ValueError(
+                f"--auth is not available for the {self.stack.value} stack yet; "
+                "use --stack go, or leave --auth out"
+            )
+        if self.auth:
+            for resource in self.resources:
+                if resource.plural in AUTH_TABLES or resource.go_name in AUTH_GO_STORE_NAMES:
+                    raise ValueError(
+                        f"resource {resource.name!r} would clash with the users and tokens "
+                        "that --auth adds; pick another name (e.g. member, account)"
+                    )
         # `base` and `base_row` would both be the class `BaseRow`, `line2` and `line_2` `Line2`.
         classes: dict[str, str] = {}
         for resource in self.resources:
@@ -558,6 +576,7 @@ def build_project(
     db: str = Database.SQLITE,
     module: str = "",
     resources: list[str] | None = None,
+    auth: bool = False,
 ) -> ProjectSpec:
     """Validate every answer and return the spec the templates receive."""
     for flag, value, choices in (("--stack", stack, Stack), ("--db", db, Database)):
@@ -568,7 +587,12 @@ def build_project(
     parsed = [parse_resource(text) for text in (resources or [DEFAULT_RESOURCE])]
     try:
         return ProjectSpec(
-            name=name, stack=Stack(stack), db=Database(db), module=module, resources=parsed
+            name=name,
+            stack=Stack(stack),
+            db=Database(db),
+            module=module,
+            auth=auth,
+            resources=parsed,
         )
     except ValidationError as exc:
         raise SpecError(first_error(exc)) from None
