@@ -22,7 +22,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -74,7 +74,7 @@ def find_uv() -> str | None:
     return shutil.which("uv") or (str(beside) if beside.exists() else None)
 
 
-def build_loadgen() -> Path:
+def build_loadgen(progress: Callable[[str], None] | None = None) -> Path:
     """The load generator's binary, built on first use into the cache folder.
 
     The source has no dependencies, so this needs the Go toolchain only, no network. The binary
@@ -86,6 +86,8 @@ def build_loadgen() -> Path:
     binary = cache_dir() / f"loadgen-{digest.hexdigest()[:12]}"
     if binary.exists():
         return binary
+    if progress:
+        progress("building the load generator (once, into the cache folder)")
     binary.parent.mkdir(parents=True, exist_ok=True)
     partial = binary.with_suffix(f".{os.getpid()}.tmp")
     result = subprocess.run(
