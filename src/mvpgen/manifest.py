@@ -18,9 +18,9 @@ from pydantic import ValidationError
 
 from mvpgen import __version__, names
 from mvpgen.errors import SpecError
+from mvpgen.fieldtypes import FieldType
 from mvpgen.spec import (
     FieldSpec,
-    FieldType,
     ProjectSpec,
     ResourceSpec,
     first_error,

@@ -13,8 +13,9 @@ import uuid
 from typing import Any
 
 from mvpgen.errors import SpecError
+from mvpgen.fieldtypes import FieldType
 from mvpgen.manifest import Migration, format_field, schema_resources
-from mvpgen.spec import Database, FieldSpec, FieldType, ProjectSpec, ResourceSpec
+from mvpgen.spec import Database, FieldSpec, ProjectSpec, ResourceSpec
 
 SLUG_MAX = 48
 
