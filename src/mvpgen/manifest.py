@@ -19,13 +19,8 @@ from pydantic import ValidationError
 from mvpgen import __version__, names
 from mvpgen.errors import SpecError
 from mvpgen.fieldtypes import FieldType
-from mvpgen.spec import (
-    FieldSpec,
-    ProjectSpec,
-    ResourceSpec,
-    first_error,
-    parse_resource,
-)
+from mvpgen.model import FieldSpec, ProjectSpec, ResourceSpec
+from mvpgen.spec import first_error, parse_resource
 
 MANIFEST_NAME = "mvpgen.toml"
 

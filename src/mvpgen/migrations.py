@@ -15,7 +15,7 @@ from typing import Any
 from mvpgen.errors import SpecError
 from mvpgen.fieldtypes import FieldType
 from mvpgen.manifest import Migration, format_field, schema_resources
-from mvpgen.spec import Database, FieldSpec, ProjectSpec, ResourceSpec
+from mvpgen.model import Database, FieldSpec, ProjectSpec, ResourceSpec
 
 SLUG_MAX = 48
 

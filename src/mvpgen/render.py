@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from mvpgen import manifest, migrations
 from mvpgen.errors import RenderError, TargetError
 from mvpgen.manifest import Manifest, Migration
-from mvpgen.spec import ProjectSpec, Stack
+from mvpgen.model import ProjectSpec, Stack
 
 # The last tree mvpgen rendered, kept out of the user's branches: the base of the next merge.
 RENDER_REF = "refs/mvpgen/render"
