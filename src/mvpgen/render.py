@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from mvpgen.errors import RenderError, TargetError
-from mvpgen.spec import ProjectSpec, Stack
+from mvpgen.model import ProjectSpec, Stack
 
 
 def templates_root() -> Path:
