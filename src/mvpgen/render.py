@@ -18,14 +18,7 @@ from typing import Any, NamedTuple
 
 from mvpgen.errors import RenderError, TargetError
 from mvpgen.model import ProjectSpec, Stack
-
-
-def templates_root() -> Path:
-    """The `templates/` folder: inside the wheel, or at the top of a source checkout."""
-    packaged = Path(__file__).parent / "templates"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "templates"
+from mvpgen.shipped import templates_root
 
 
 class Layer(NamedTuple):
