@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 
-from mvpgen import fieldtypes, names
+from mvpgen import fieldtypes, names, shipped
 from mvpgen.fieldtypes import TYPES, FieldType
 
 
@@ -294,10 +294,10 @@ class ProjectSpec(BaseModel):
                 "'-' and '_' (e.g. my-app)"
             )
         package = name.replace("-", "_").lower()
-        if names.is_python_keyword(package) or package in names.TAKEN_PACKAGES:
+        if names.is_python_keyword(package) or package in shipped.taken_packages():
             raise ValueError(
                 f"project name {name!r} would make the Python package {package!r}, which "
-                f"shadows a module the project imports; try {name}-app"
+                f"shadows a module the project installs or imports; try {name}-app"
             )
         return name
 

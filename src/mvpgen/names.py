@@ -6,7 +6,6 @@ that a word like `type`, `range` or `date` is handled in one place for all stack
 
 import keyword
 import re
-import sys
 
 from pydantic import BaseModel
 
@@ -68,63 +67,6 @@ PY_SHADOWED = frozenset(
     | {"copy", "dict", "json", "schema", "validate", "construct", "fields", "model_config"}
     | {name for name in dir(BaseModel) if not name.startswith("_")}
 )
-# Modules a generated Python project imports by name: its package must not shadow them.
-TAKEN_PACKAGES = frozenset(
-    {
-        "alembic",
-        "anyio",
-        "app",
-        "fastapi",
-        "httpx",
-        "migrations",
-        "mypy",
-        "pydantic",
-        "pydantic_settings",
-        "pytest",
-        "ruff",
-        "sqlalchemy",
-        "starlette",
-        "tests",
-        "uvicorn",
-    }
-    # Everything else the project's lock file installs, by import name: a package `click` or
-    # `yaml` would shadow (or be shadowed by) the dependency of the same name.
-    | {
-        "annotated_doc",
-        "annotated_types",
-        "ast_serialize",
-        "click",
-        "colorama",
-        "dotenv",
-        "h11",
-        "httpcore",
-        "httpcore2",
-        "httptools",
-        "httpx2",
-        "httpx2_jsfetch",
-        "idna",
-        "iniconfig",
-        "librt",
-        "mako",
-        "markupsafe",
-        "mypy_extensions",
-        "opentelemetry",
-        "packaging",
-        "pathspec",
-        "pluggy",
-        "pydantic_core",
-        "pygments",
-        "truststore",
-        "typing_extensions",
-        "typing_inspection",
-        "uvloop",
-        "watchfiles",
-        "websockets",
-        "yaml",
-        "_pytest",
-    }
-) | frozenset(sys.stdlib_module_names)
-
 # Initialisms Go spells in capitals (Go's own style: ID, URL, HTTP).
 GO_INITIALISMS = frozenset(
     "api ascii cpu css dns eof guid html http https id ip json lhs qps ram rhs rpc sla smtp sql "

@@ -20,17 +20,10 @@ from mvpgen import manifest, migrations
 from mvpgen.errors import RenderError, TargetError
 from mvpgen.manifest import Manifest, Migration
 from mvpgen.model import ProjectSpec, Stack
+from mvpgen.shipped import templates_root
 
 # The last tree mvpgen rendered, kept out of the user's branches: the base of the next merge.
 RENDER_REF = "refs/mvpgen/render"
-
-
-def templates_root() -> Path:
-    """The `templates/` folder: inside the wheel, or at the top of a source checkout."""
-    packaged = Path(__file__).parent / "templates"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "templates"
 
 
 class Layer(NamedTuple):
