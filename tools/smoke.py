@@ -206,7 +206,9 @@ class Smoke:
         email = f"smoke-{label}-{uuid.uuid4().hex[:10]}@example.com"
         password = f"pw {uuid.uuid4().hex}"
         response = self.expect(
-            self.request("POST", "/api/v1/auth/signup", json={"email": email, "password": password}),
+            self.request(
+                "POST", "/api/v1/auth/signup", json={"email": email, "password": password}
+            ),
             201,
         )
         body = self.json_of(response)
