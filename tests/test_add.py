@@ -217,3 +217,12 @@ def test_go_project_add_field(tmp_path: Path) -> None:
     assert 'ALTER TABLE "notes" ADD COLUMN "priority" BIGINT NOT NULL DEFAULT 0;' in sql
     assert "// Ada: a custom handler goes here." in handlers.read_text()
     assert '"priority"' in (root / "internal/httpapi/openapi.json").read_text()
+
+
+def test_auth_is_kept_and_a_new_table_belongs_to_users(tmp_path: Path) -> None:
+    root = render.generate(project("shop", stack="go", auth=True), tmp_path / "shop")
+    code, output = mvpgen(root, "add", "resource", "tag name:str")
+    assert code == 0, output
+    assert tomllib.loads((root / "mvpgen.toml").read_text())["auth"] is True
+    sql = (root / "internal/store/migrations/00002_create_tags.sql").read_text()
+    assert '"owner_id" BIGINT NOT NULL REFERENCES "users" ("id")' in sql

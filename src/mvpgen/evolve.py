@@ -95,10 +95,10 @@ def update(root: Path) -> Outcome:
 
 
 def with_resources(spec: ProjectSpec, resources: list[ResourceSpec]) -> ProjectSpec:
+    """The same project (every answer kept) with these resources, validated again."""
+    answers = {name: getattr(spec, name) for name in ProjectSpec.model_fields}
     try:
-        return ProjectSpec(
-            name=spec.name, stack=spec.stack, db=spec.db, module=spec.module, resources=resources
-        )
+        return ProjectSpec(**{**answers, "resources": resources})
     except ValidationError as exc:
         raise SpecError(first_error(exc)) from None
 
