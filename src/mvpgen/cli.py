@@ -1,7 +1,8 @@
 """The `mvpgen` command: flags to a spec, errors to exit codes. The work happens in the library."""
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -113,7 +114,7 @@ def new(
         stack = stack or typer.prompt("Stack (fastapi, go, hybrid)", default="fastapi")
         db = db or typer.prompt("Database (sqlite, postgres)", default="sqlite")
         resource = resource or _prompt_resources()
-    try:
+    with _reported("nothing was written"):
         project = spec.build_project(
             name,
             stack=stack or spec.Stack.FASTAPI,
@@ -123,12 +124,6 @@ def new(
             auth=auth,
         )
         target = render.generate(project, output or Path(name), force=force, git=not no_git)
-    except MvpgenError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        typer.echo("interrupted: nothing was written", err=True)
-        raise typer.Exit(130) from None
 
     where = _relative(target)
     extras = ", auth" if project.auth else ""
@@ -181,14 +176,8 @@ def bench(
     def progress(message: str) -> None:
         typer.echo(f"[{time.monotonic() - started:5.1f}s] {message}", err=True)
 
-    try:
+    with _reported("every process stopped, nothing left behind"):
         data = benchmark.run_bench(resource or [], db, duration, progress)
-    except MvpgenError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        typer.echo("interrupted: every process stopped, nothing left behind", err=True)
-        raise typer.Exit(130) from None
     typer.echo(json.dumps(data, indent=2) if as_json else benchmark.table(data))
 
 
@@ -257,17 +246,11 @@ def _evolve(command: Callable[[Path], "Outcome"], project: Path | None) -> None:
     """Run an add/update command; report what the merge did. Conflicts exit 1."""
     from mvpgen import evolve
 
-    try:
+    with _reported("the project may be half-merged; `git status` shows what"):
         root = project.resolve() if project else evolve.find_project(Path.cwd())
         if project and not (root / "mvpgen.toml").is_file():
             root = evolve.find_project(root)
         outcome = command(root)
-    except MvpgenError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        typer.echo("interrupted: the project may be half-merged; `git status` shows what", err=True)
-        raise typer.Exit(130) from None
     result = outcome.result
     if result is None:
         typer.echo("Nothing to change: the project is what this mvpgen renders.")
@@ -295,6 +278,19 @@ def _evolve(command: Callable[[Path], "Outcome"], project: Path | None) -> None:
         typer.echo(f"Committed: {outcome.message}")
     if outcome.migration:
         typer.echo("Next: make migrate (or make run, which migrates on start)")
+
+
+@contextmanager
+def _reported(interrupted: str) -> Iterator[None]:
+    """A user's error: its one line and exit code, no traceback. Ctrl-C: `interrupted`, 130."""
+    try:
+        yield
+    except MvpgenError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted: {interrupted}", err=True)
+        raise typer.Exit(130) from None
 
 
 def _prompt_resources() -> list[str]:
