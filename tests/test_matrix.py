@@ -4,7 +4,8 @@ served as a real process and driven over HTTP by the smoke client, then stopped 
 One test per variant of `tests/variants.py`, so pytest-xdist runs variants in parallel. The uv
 cache is shared by every variant (`.cache/uv` at the top of the repository, or `UV_CACHE_DIR`).
 Go's module and build caches are the machine's defaults (GOMODCACHE, GOCACHE), shared likewise.
-A missing tool fails the test in CI (`CI=true`) and skips it elsewhere, with the reason.
+A missing tool fails the test in CI (`CI=true`) and skips it elsewhere, with the reason, after
+the variant was rendered; tests/conftest.py names the variants that did not run.
 """
 
 from __future__ import annotations
@@ -297,11 +298,13 @@ def require_tools(variant: Variant) -> None:
 def test_variant(
     variant: Variant, tmp_path: Path, uv_cache_dir: Path, served: list[Server]
 ) -> None:
-    require_tools(variant)
     spec = variant.spec()
     start = time.monotonic()
+    # Rendering needs none of the project's tools: a machine without them still renders (and
+    # so checks) every variant before skipping the rest.
     root = generate(spec, tmp_path / spec.name, git=False)
     print(f"rendered {variant.id} into {root} in {time.monotonic() - start:.1f} s")
+    require_tools(variant)
     project = Project(variant, root, project_env(uv_cache_dir))
 
     for step in variant.steps:
