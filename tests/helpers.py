@@ -1,4 +1,4 @@
-"""Helpers shared by the unit tests (conftest.py belongs to the matrix; keep these plain)."""
+"""Helpers shared by the unit tests (plain functions, no fixtures)."""
 
 from __future__ import annotations
 

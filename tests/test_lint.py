@@ -7,11 +7,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+LINTED = ["src", "tests", "tools", "maintainer"]
 
 
 @pytest.mark.parametrize(
     "args",
-    [["ruff", "check", "src", "tests"], ["ruff", "format", "--check", "src", "tests"], ["mypy"]],
+    [
+        ["ruff", "check", *LINTED],
+        ["ruff", "format", "--check", *LINTED],
+        ["mypy"],
+    ],
     ids=["ruff-check", "ruff-format", "mypy"],
 )
 def test_generator_is_lint_clean(args: list[str]) -> None:

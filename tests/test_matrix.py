@@ -1,4 +1,4 @@
-"""The variant matrix (DESIGN.md section 7): every variant rendered, installed, linted, tested,
+"""The variant matrix: every variant rendered, installed, linted, tested,
 served as a real process and driven over HTTP by the smoke client, then stopped with SIGTERM.
 
 One test per variant of `tests/variants.py`, so pytest-xdist runs variants in parallel. The uv

@@ -1,4 +1,4 @@
-"""The Go and FastAPI stacks describe the same API for the same spec (DESIGN.md section 3).
+"""The Go and FastAPI stacks describe the same API for the same spec (docs/contract.md).
 
 Both stacks are rendered for one spec. The Go document is a file the template renders; the
 FastAPI one is what the generated app's `openapi()` returns, so this needs the FastAPI project

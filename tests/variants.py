@@ -1,4 +1,4 @@
-"""The variant matrix, declared in one place (DESIGN.md section 7).
+"""The variant matrix, declared in one place.
 
 A variant is a stack, a database and a list of resource specs. `tests/test_matrix.py` renders
 each one, installs it, runs its own lint and tests, serves it and drives it with the smoke client.

@@ -6,7 +6,7 @@ the project uses PostgreSQL), so this renders one project per database, locks bo
 them: packages only PostgreSQL needs sit in `{% if spec.db == "postgres" %}` blocks, and the
 root package is named by the template. Run it after changing the template's dependencies:
 
-    python scripts/relock_fastapi.py [--upgrade]
+    python maintainer/relock_fastapi.py [--upgrade]
 """
 
 import argparse

@@ -12,10 +12,10 @@ As a library::
 
 From a shell (the spec as written by `mvpgen.spec.spec_json`)::
 
-    python tests/smoke.py http://127.0.0.1:8000 spec.json
+    python tools/smoke.py http://127.0.0.1:8000 spec.json
 
 Every check that fails raises `SmokeFailure` naming the resource, the step, and the status and
-body that were received. The checks follow DESIGN.md section 3 and docs/contract.md.
+body that were received. The checks follow docs/contract.md.
 """
 
 from __future__ import annotations
@@ -909,7 +909,7 @@ def wait_ready(
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
-        print("usage: python tests/smoke.py BASE_URL SPEC_JSON_FILE", file=sys.stderr)
+        print("usage: python tools/smoke.py BASE_URL SPEC_JSON_FILE", file=sys.stderr)
         return 2
     base_url, spec_file = argv
     with open(spec_file, encoding="utf-8") as handle:
