@@ -80,6 +80,10 @@ def assert_database(root: Path, stack: str, db: str) -> None:
     assert ("DATABASE_URL=postgresql://" in env_example) == postgres
     assert ("DATABASE_URL=sqlite:///" in env_example) != postgres
     assert ("postgres:" in (root / "compose.yaml").read_text()) == postgres
+    # The project's own CI tests on the database it runs on.
+    workflow = (root / ".github" / "workflows" / "ci.yml").read_text()
+    assert ("image: postgres:" in workflow) == postgres
+    assert ("DATABASE_URL: postgresql://" in workflow) == postgres
 
 
 def assert_renders_cleanly(root: Path) -> None:

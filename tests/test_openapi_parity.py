@@ -5,7 +5,8 @@ FastAPI one is what the generated app's `openapi()` returns, so this needs the F
 installed (uv, from the lock file, sharing the matrix's uv cache). The documents are compared on
 what a client relies on: the paths and methods, each operation's status codes, its parameters,
 and the type (and format, nullability, required-ness, maxLength, minimum, maximum and default)
-of every field of every request and response body. Titles, summaries, descriptions and operation ids may differ.
+of every field of every request and response body. Titles, summaries, descriptions and
+operation ids may differ.
 """
 
 from __future__ import annotations
