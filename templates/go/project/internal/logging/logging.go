@@ -10,7 +10,7 @@ import (
 )
 
 // New returns a logger writing JSON or human-readable text at the given level. Level names
-// follow docs/contract.md (WARNING, not slog's WARN), as the Python stack prints them.
+// are the ones LOG_LEVEL takes (WARNING, not slog's WARN).
 func New(w io.Writer, level slog.Level, format string) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: renameWarn}
 	var handler slog.Handler = slog.NewTextHandler(w, opts)

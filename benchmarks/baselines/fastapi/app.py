@@ -1,0 +1,190 @@
+"""The least a FastAPI service can do for the service benchmark's requests.
+
+On the `product name:str price:float stock:int=0` table: read one row by id, and create one
+row with its job in one transaction. Bare FastAPI with async endpoints and the same
+uvicorn[standard]; stdlib sqlite3 on SQLite, psycopg's async connections on PostgreSQL. No
+request ids, no logs, no ORM.
+
+    python app.py DATABASE_URL PORT
+"""
+
+import asyncio
+import datetime as dt
+import json
+import sqlite3
+import sys
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Protocol
+
+import uvicorn
+from fastapi import FastAPI, HTTPException, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+COLUMNS = '"id", "name", "price", "stock", "created_at", "updated_at", "processed_at"'
+SELECT = f'SELECT {COLUMNS} FROM "products" WHERE "id" = ?'
+INSERT = (
+    'INSERT INTO "products" ("name", "price", "stock", "created_at", "updated_at") '
+    f"VALUES (?, ?, ?, ?, ?) RETURNING {COLUMNS}"
+)
+INSERT_JOB = (
+    'INSERT INTO "jobs" ("kind", "payload", "status", "attempts", "max_attempts", "run_at", '
+    '"created_at", "updated_at") VALUES (?, ?, ?, 0, 5, ?, ?, ?)'
+)
+JOB = "product.created"
+
+
+class ProductIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, Field(max_length=255)]
+    price: float
+    stock: int = 0
+
+
+class ProductOut(BaseModel):
+    id: int
+    name: str
+    price: float
+    stock: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    processed_at: dt.datetime | None
+
+
+class Database(Protocol):
+    async def get(self, row_id: int) -> Sequence[Any] | None: ...
+
+    async def create(self, data: ProductIn) -> Sequence[Any]: ...
+
+
+class SQLite:
+    """One connection: the event loop runs one statement at a time, so one writer as well."""
+
+    def __init__(self, path: str) -> None:
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        for pragma in ("busy_timeout = 10000", "journal_mode = WAL", "synchronous = NORMAL"):
+            self.db.execute(f"PRAGMA {pragma}")
+
+    async def get(self, row_id: int) -> Sequence[Any] | None:
+        row = self.db.execute(SELECT, (row_id,)).fetchone()
+        return None if row is None else self.times(row)
+
+    async def create(self, data: ProductIn) -> Sequence[Any]:
+        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            row = self.db.execute(INSERT, (data.name, data.price, data.stock, now, now)).fetchone()
+            self.db.execute(INSERT_JOB, (JOB, json.dumps({"id": row[0]}), "queued", now, now, now))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return self.times(row)
+
+    @staticmethod
+    def times(row: Sequence[Any]) -> list[Any]:
+        """SQLite's timestamps are naive UTC text."""
+        return [
+            dt.datetime.fromisoformat(v).replace(tzinfo=dt.UTC) if i >= 4 and v else v
+            for i, v in enumerate(row)
+        ]
+
+
+class Postgres:
+    """A pool of 20 async connections, as the generated service's pool allows."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.pool: asyncio.Queue[Any] = asyncio.Queue()
+
+    async def open(self) -> None:
+        import psycopg
+
+        for _ in range(20):
+            self.pool.put_nowait(await psycopg.AsyncConnection.connect(self.url, autocommit=True))
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Any]:
+        conn = await self.pool.get()
+        try:
+            yield conn
+        finally:
+            self.pool.put_nowait(conn)
+
+    async def get(self, row_id: int) -> Sequence[Any] | None:
+        async with self.connection() as conn:
+            cursor = await conn.execute(SELECT.replace("?", "%s"), (row_id,))
+            row: Sequence[Any] | None = await cursor.fetchone()
+            return row
+
+    async def create(self, data: ProductIn) -> Sequence[Any]:
+        now = dt.datetime.now(dt.UTC)
+        async with self.connection() as conn, conn.transaction():
+            cursor = await conn.execute(
+                INSERT.replace("?", "%s"), (data.name, data.price, data.stock, now, now)
+            )
+            row: Sequence[Any] = await cursor.fetchone()
+            await conn.execute(
+                INSERT_JOB.replace("?", "%s"),
+                (JOB, json.dumps({"id": row[0]}), "queued", now, now, now),
+            )
+            return row
+
+
+def product(row: Sequence[Any]) -> ProductOut:
+    return ProductOut(
+        id=row[0],
+        name=row[1],
+        price=row[2],
+        stock=row[3],
+        created_at=row[4],
+        updated_at=row[5],
+        processed_at=row[6],
+    )
+
+
+def make_app(url: str) -> FastAPI:
+    db: Database
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        nonlocal db
+        if url.startswith("sqlite:///"):
+            db = SQLite(url.removeprefix("sqlite:///"))
+        else:
+            postgres = Postgres(url)
+            await postgres.open()
+            db = postgres
+        yield
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/readyz")
+    async def readyz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/api/v1/products/{row_id}", response_model=ProductOut)
+    async def get_product(row_id: int) -> ProductOut:
+        row = await db.get(row_id)
+        if row is None:
+            raise HTTPException(404, f"product {row_id} not found")
+        return product(row)
+
+    @app.post("/api/v1/products", status_code=201, response_model=ProductOut)
+    async def create_product(data: ProductIn, response: Response) -> ProductOut:
+        row = await db.create(data)
+        response.headers["Location"] = f"/api/v1/products/{row[0]}"
+        return product(row)
+
+    return app
+
+
+if __name__ == "__main__":
+    # uvicorn.run picks uvloop and httptools from uvicorn[standard], as the generated service's do.
+    uvicorn.run(
+        make_app(sys.argv[1]),
+        host="127.0.0.1",
+        port=int(sys.argv[2]),
+        log_config=None,
+        access_log=False,
+    )

@@ -1,0 +1,3 @@
+module mvpgen.local/loadgen
+
+go 1.22
