@@ -250,8 +250,10 @@ def test_samples_are_valid_values_of_their_type() -> None:
     resource = parse_resource(EVERY_TYPE_RESOURCES[1])
     for f in resource.fields:
         # A sample is a valid default of its own field type, and its wrong sample is not.
-        text = f.sample if isinstance(f.sample, str) else json.dumps(f.sample)
-        assert field(f"thing v:{f.type.value}={shlex.quote(text)}").default is not None
+        for value in (f.sample, f.other_sample):
+            text = value if isinstance(value, str) else json.dumps(value)
+            assert field(f"thing v:{f.type.value}={shlex.quote(text)}").default == value
+        assert f.other_sample != f.sample
         assert type(f.wrong_sample) is not type(f.sample)
     assert resource.sample == {f.name: f.sample for f in resource.fields}
 

@@ -5,12 +5,10 @@
 name the templates print, once, for every language.
 """
 
-import datetime as dt
 import json
 import re
 import shlex
 import sys
-import uuid
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -24,11 +22,9 @@ from pydantic import (
     model_validator,
 )
 
-from mvpgen import names
+from mvpgen import fieldtypes, names
 from mvpgen.errors import SpecError
-
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-STR_MAX_LENGTH = 255
+from mvpgen.fieldtypes import TYPES, DefaultError, FieldType
 
 
 class Stack(StrEnum):
@@ -40,17 +36,6 @@ class Stack(StrEnum):
 class Database(StrEnum):
     SQLITE = "sqlite"
     POSTGRES = "postgres"
-
-
-class FieldType(StrEnum):
-    STR = "str"
-    TEXT = "text"
-    INT = "int"
-    FLOAT = "float"
-    BOOL = "bool"
-    DATE = "date"
-    DATETIME = "datetime"
-    UUID = "uuid"
 
 
 # The resource generated when none is given.
@@ -84,38 +69,6 @@ PY_SHADOWED = frozenset(
     | {"copy", "dict", "json", "schema", "validate", "construct", "fields", "model_config"}
     | {name for name in dir(BaseModel) if not name.startswith("_")}
 )
-
-
-def _parse_default(ftype: FieldType, raw: str) -> Any:
-    """Turn the text after `=` into a JSON-ready value of the field's type."""
-    match ftype:
-        case FieldType.STR | FieldType.TEXT:
-            if ftype is FieldType.STR and len(raw) > STR_MAX_LENGTH:
-                raise ValueError(f"is longer than {STR_MAX_LENGTH} characters")
-            return raw
-        case FieldType.INT:
-            value = int(raw)
-            if not INT64_MIN <= value <= INT64_MAX:
-                raise ValueError("does not fit in a 64-bit integer")
-            return value
-        case FieldType.FLOAT:
-            number = float(raw)
-            if number != number or number in (float("inf"), float("-inf")):
-                raise ValueError("is not a finite number")
-            return number
-        case FieldType.BOOL:
-            if raw.lower() not in ("true", "false"):
-                raise ValueError("is not true or false")
-            return raw.lower() == "true"
-        case FieldType.DATE:
-            return dt.date.fromisoformat(raw).isoformat()
-        case FieldType.DATETIME:
-            moment = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-            if moment.tzinfo is None:
-                raise ValueError("has no time zone (write it as 2024-01-31T09:00:00Z)")
-            return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-        case FieldType.UUID:
-            return str(uuid.UUID(raw))
 
 
 class FieldSpec(BaseModel):
@@ -156,47 +109,25 @@ class FieldSpec(BaseModel):
     @property
     def py_type(self) -> str:
         """The Python annotation, without `| None`."""
-        return {
-            FieldType.STR: "str",
-            FieldType.TEXT: "str",
-            FieldType.INT: "int",
-            FieldType.FLOAT: "float",
-            FieldType.BOOL: "bool",
-            FieldType.DATE: "dt.date",
-            FieldType.DATETIME: "dt.datetime",
-            FieldType.UUID: "uuid.UUID",
-        }[self.type]
+        return TYPES[self.type].py_type
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def py_input(self) -> str:
+        """The validated input annotation of the Create/Update schemas, without `| None`."""
+        return TYPES[self.type].py_input
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def py_default(self) -> str:
         """The default as a Python expression ("None" when the field has none)."""
-        if not self.has_default:
-            return "None"
-        match self.type:
-            case FieldType.DATE:
-                return f"dt.date.fromisoformat({self.default!r})"
-            case FieldType.DATETIME:
-                return f"dt.datetime.fromisoformat({self.default!r})"
-            case FieldType.UUID:
-                return f"uuid.UUID({self.default!r})"
-            case _:
-                return repr(self.default)
+        return TYPES[self.type].py_default(self.default) if self.has_default else "None"
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def sa_type(self) -> str:
         """The SQLAlchemy column type, as written in models and migrations (`sa` imported)."""
-        return {
-            FieldType.STR: f"sa.String({STR_MAX_LENGTH})",
-            FieldType.TEXT: "sa.Text()",
-            FieldType.INT: "sa.BigInteger()",
-            FieldType.FLOAT: "sa.Float()",
-            FieldType.BOOL: "sa.Boolean()",
-            FieldType.DATE: "sa.Date()",
-            FieldType.DATETIME: "sa.DateTime(timezone=True)",
-            FieldType.UUID: "sa.Uuid()",
-        }[self.type]
+        return TYPES[self.type].sa_type
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -208,90 +139,53 @@ class FieldSpec(BaseModel):
     @property
     def go_type(self) -> str:
         """The Go type, without the pointer an optional field adds."""
-        return {
-            FieldType.STR: "string",
-            FieldType.TEXT: "string",
-            FieldType.INT: "int64",
-            FieldType.FLOAT: "float64",
-            FieldType.BOOL: "bool",
-            FieldType.DATE: "Date",
-            FieldType.DATETIME: "time.Time",
-            FieldType.UUID: "uuid.UUID",
-        }[self.type]
+        return TYPES[self.type].go_type
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def go_parser(self) -> str:
+        """The Go function that reads one JSON value of the field's type."""
+        return TYPES[self.type].go_parser
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def go_default(self) -> str:
         """The default as a typed Go expression in the store package ("" when there is none)."""
-        if not self.has_default:
-            return ""
-        match self.type:
-            case FieldType.STR | FieldType.TEXT:
-                # JSON without ASCII escapes is a valid Go string literal (no surrogate pairs).
-                return json.dumps(self.default, ensure_ascii=False)
-            case FieldType.INT:
-                return f"int64({self.default})"
-            case FieldType.FLOAT:
-                return f"float64({self.default!r})"
-            case FieldType.BOOL:
-                return "true" if self.default else "false"
-            case FieldType.DATE:
-                day = dt.date.fromisoformat(self.default)
-                return f"Date{{Year: {day.year}, Month: {day.month}, Day: {day.day}}}"
-            case FieldType.DATETIME:
-                t = dt.datetime.fromisoformat(self.default.replace("Z", "+00:00"))
-                return (
-                    f"time.Date({t.year}, {t.month}, {t.day}, {t.hour}, {t.minute}, {t.second}, "
-                    f"{t.microsecond * 1000}, time.UTC)"
-                )
-            case FieldType.UUID:
-                return f"uuid.MustParse({json.dumps(self.default)})"
+        return TYPES[self.type].go_default(self.default) if self.has_default else ""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def sqlite_type(self) -> str:
+        return TYPES[self.type].sqlite_type
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def postgres_type(self) -> str:
+        return TYPES[self.type].postgres_type
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def json_schema(self) -> dict[str, Any]:
         """The field's OpenAPI 3.1 schema (without nullability), shared by every stack."""
-        schemas: dict[FieldType, dict[str, Any]] = {
-            FieldType.STR: {"type": "string", "maxLength": STR_MAX_LENGTH},
-            FieldType.TEXT: {"type": "string"},
-            FieldType.INT: {"type": "integer", "minimum": INT64_MIN, "maximum": INT64_MAX},
-            FieldType.FLOAT: {"type": "number"},
-            FieldType.BOOL: {"type": "boolean"},
-            FieldType.DATE: {"type": "string", "format": "date"},
-            FieldType.DATETIME: {"type": "string", "format": "date-time"},
-            FieldType.UUID: {"type": "string", "format": "uuid"},
-        }
-        return schemas[self.type]
+        return TYPES[self.type].json_schema
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def sample(self) -> Any:
         """A valid JSON value for this field, used by generated tests and the smoke client."""
-        return {
-            FieldType.STR: f"sample {self.name}",
-            FieldType.TEXT: f"A longer text for {self.name}.",
-            FieldType.INT: 42,
-            FieldType.FLOAT: 3.5,
-            FieldType.BOOL: True,
-            FieldType.DATE: "2024-02-29",
-            FieldType.DATETIME: "2024-02-29T12:30:00Z",
-            FieldType.UUID: "12345678-1234-5678-1234-567812345678",
-        }[self.type]
+        return fieldtypes.sample(self.type, self.name)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def other_sample(self) -> Any:
         """A second valid value, different from `sample`, for update tests."""
-        return {
-            FieldType.STR: f"other {self.name}",
-            FieldType.TEXT: f"Another text for {self.name}.",
-            FieldType.INT: -7,
-            FieldType.FLOAT: 0.25,
-            FieldType.BOOL: False,
-            FieldType.DATE: "1999-12-31",
-            FieldType.DATETIME: "1999-12-31T23:59:59Z",
-            FieldType.UUID: "87654321-4321-8765-4321-876543218765",
-        }[self.type]
+        return fieldtypes.sample(self.type, self.name, "other_sample")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def wrong_sample(self) -> Any:
+        """A JSON value of the wrong type for this field, for validation tests."""
+        return TYPES[self.type].wrong_sample
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -303,14 +197,6 @@ class FieldSpec(BaseModel):
             "other_sample": repr(self.other_sample),
             "wrong_sample": repr(self.wrong_sample),
         }
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def wrong_sample(self) -> Any:
-        """A JSON value of the wrong type for this field, for validation tests."""
-        if self.type in (FieldType.INT, FieldType.FLOAT, FieldType.BOOL):
-            return "not a number" if self.type is not FieldType.BOOL else "not a bool"
-        return {"not": "a string"}
 
 
 class ResourceSpec(BaseModel):
@@ -650,11 +536,10 @@ def _parse_field(resource: str, word: str) -> FieldSpec:
     default: Any = None
     if eq:
         try:
-            default = _parse_default(ftype, default_text)
-        except ValueError as exc:
-            reason = str(exc) if str(exc).startswith(("is", "has", "does")) else "is not valid"
+            default = fieldtypes.parse_default(ftype, default_text)
+        except DefaultError as exc:
             raise SpecError(
-                f"default {default_text!r} of field {name!r} ({ftype.value}) {reason}"
+                f"default {default_text!r} of field {name!r} ({ftype.value}) {exc.reason}"
             ) from None
     try:
         return FieldSpec(
