@@ -420,6 +420,9 @@ def scale_out_and_smoke(project: Project, served: list[Server], database_url: st
                 )
             )
             served.append(workers[-1])
+            # One at a time: each `make worker` may build first, and two builds of one
+            # binary at once race.
+            wait_logged(workers[-1], "worker started")
         checks = run_smoke(api.base_url, spec.model_dump(mode="json"))
         jobs = settled_jobs(api.base_url, after=newest_before)
     except SmokeFailure as exc:
@@ -475,15 +478,30 @@ def settled_jobs(base_url: str, *, after: int, timeout: float = 60.0) -> list[in
     return sorted(jobs)
 
 
-def jobs_logged(server: Server, message: str) -> list[int]:
-    """The job ids of the JSON log lines of `server` whose message is `message`."""
-    found = []
+def wait_logged(server: Server, message: str, timeout: float = READY_TIMEOUT) -> None:
+    """Until `server` writes a JSON log line whose message is `message`."""
+    deadline = time.monotonic() + timeout
+    while not any(record.get("msg") == message for record in json_lines(server)):
+        if not server.alive():
+            raise SmokeFailure(f"`make {server.target}` exited before logging {message!r}")
+        if time.monotonic() > deadline:
+            raise SmokeFailure(f"`make {server.target}` did not log {message!r} in {timeout:.0f} s")
+        time.sleep(0.1)
+
+
+def json_lines(server: Server) -> list[dict[str, object]]:
+    """The JSON log lines of `server` (make's own lines and other text are left out)."""
+    records = []
     for line in server.output().splitlines():
         with contextlib.suppress(ValueError):
-            record = json.loads(line)
-            if isinstance(record, dict) and record.get("msg") == message:
-                found.append(int(record["job_id"]))
-    return found
+            if isinstance(record := json.loads(line), dict):
+                records.append(record)
+    return records
+
+
+def jobs_logged(server: Server, message: str) -> list[int]:
+    """The job ids of the JSON log lines of `server` whose message is `message`."""
+    return [int(str(r["job_id"])) for r in json_lines(server) if r.get("msg") == message]
 
 
 def who_ran(jobs: list[int], api: Server, workers: list[Server]) -> list[str]:
