@@ -958,7 +958,10 @@ class ResourceSmoke:
         before = self.total()
 
         def write(_: int) -> list[httpx.Response]:
-            with httpx.Client(base_url=s.base_url, timeout=s.client.timeout) as client:
+            # Each client on its own connection, acting for the same user (with --auth).
+            with httpx.Client(
+                base_url=s.base_url, timeout=s.client.timeout, headers=s.client.headers
+            ) as client:
                 return [client.post(self.path, json=self.sample) for _ in range(each)]
 
         with ThreadPoolExecutor(threads) as pool:
