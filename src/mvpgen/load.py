@@ -133,6 +133,10 @@ def drive(
     if result.returncode != 0:
         raise BenchError(f"the load generator failed: {result.stderr.strip()}")
     data = json.loads(result.stdout)
+    if data["requests"] == 0:
+        # Every request was still waiting when the run ended: a stuck service, not a fast one.
+        stuck = f"no request completed in {seconds:g} s"
+        return LoadResult(requests=0, errors=1, rps=0.0, p50_ms=0.0, p99_ms=0.0, first_error=stuck)
     return LoadResult(
         requests=data["requests"],
         errors=data["errors"],
