@@ -69,6 +69,18 @@ def base_python() -> str:
     return str(Path(base).resolve())
 
 
+def path_without_uv(scratch: Path) -> str:
+    """A PATH of python3, make and go alone (links to the real programs), as on a machine where
+    uv was never installed: none can leak in from this virtualenv or the shell's PATH."""
+    folder = scratch / "bin-without-uv"
+    folder.mkdir()
+    for name, program in {"python3": base_python(), "make": "make", "go": "go"}.items():
+        found = shutil.which(program, path=tool_path())
+        assert found is not None, f"{program} is not on PATH"
+        (folder / name).symlink_to(Path(found).resolve())
+    return str(folder)
+
+
 @pytest.fixture(scope="session")
 def uv_cache_dir() -> Path:
     """One uv cache for every variant and every xdist worker (uv locks it itself)."""
@@ -303,12 +315,18 @@ def test_variant(
     root = generate(spec, tmp_path / spec.name, git=False)
     print(f"rendered {variant.id} into {root} in {time.monotonic() - start:.1f} s")
     project = Project(variant, root, project_env(uv_cache_dir))
+    # Without uv: `make install` bootstraps the project's own, and `make run` uses it.
+    no_uv = {"PATH": path_without_uv(tmp_path)} if variant.without_uv else {}
 
     for step in variant.steps:
-        project.make(step, **(variant.test_env() if step == "test" else {}))
+        env = variant.test_env() if step == "test" else no_uv if step == "install" else {}
+        result = project.make(step, **env)
+        if step == "install" and no_uv:
+            assert "uv is not on PATH: installing uv" in result.output, result.output
+            assert (root / ".tools" / "bin" / "uv").is_file(), "no uv in .tools/"
 
     database_url = variant.database_url(tmp_path)
-    checks = serve_and_smoke(project, served, database_url)
+    checks = serve_and_smoke(project, served, database_url, **no_uv)
     if variant.db == "postgres":
         checks += scale_out_and_smoke(project, served, database_url)
     print(
@@ -317,8 +335,9 @@ def test_variant(
     )
 
 
-def serve_and_smoke(project: Project, served: list[Server], database_url: str) -> int:
-    """`make run`, the smoke client against it, SIGTERM; returns the number of checks.
+def serve_and_smoke(project: Project, served: list[Server], database_url: str, **env: str) -> int:
+    """`make run` (with `env` on top of the project's), the smoke client against it, SIGTERM;
+    returns the number of checks.
 
     Hybrid: `make run` serves the API on PORT and the Go service on CORE_PORT; the smoke client
     drives the API (whose jobs only the Go worker runs), then a batch is ingested through Go.
@@ -326,7 +345,7 @@ def serve_and_smoke(project: Project, served: list[Server], database_url: str) -
     variant, spec = project.variant, project.variant.spec()
     core_port = free_port() if variant.stack == "hybrid" else None
     extra_env = {"CORE_PORT": str(core_port)} if core_port else {}
-    server = Server(project, free_port(), database_url, **extra_env)
+    server = Server(project, free_port(), database_url, **extra_env, **env)
     served.append(server)
     smoke_start = time.monotonic()
     failure = None

@@ -67,6 +67,8 @@ class Variant:
     db: str = "sqlite"
     resources: tuple[str, ...] = ()  # empty: mvpgen's default sample resource
     name: str = "demo"
+    # `make install` and `make run` on a PATH without uv: the Makefile installs its own.
+    without_uv: bool = False
 
     @property
     def tools(self) -> tuple[str, ...]:
@@ -118,7 +120,7 @@ def create_postgres_database(server_url: str, label: str) -> str:
 
 
 VARIANTS: list[Variant] = [
-    Variant("fastapi-sqlite-default", "fastapi", "sqlite", (), "shop"),
+    Variant("fastapi-sqlite-default", "fastapi", "sqlite", (), "shop", without_uv=True),
     Variant("fastapi-sqlite-every-type", "fastapi", "sqlite", EVERY_TYPE, "every-type"),
     Variant("fastapi-sqlite-tricky", "fastapi", "sqlite", TRICKY, "my-app"),
     Variant("fastapi-postgres-every-type", "fastapi", "postgres", EVERY_TYPE, "every-type"),
@@ -128,7 +130,7 @@ VARIANTS: list[Variant] = [
     Variant("go-sqlite-tricky", "go", "sqlite", TRICKY, "my-app"),
     Variant("go-postgres-every-type", "go", "postgres", EVERY_TYPE, "every-type"),
     Variant("go-postgres-tricky", "go", "postgres", TRICKY, "my-app"),
-    Variant("hybrid-sqlite-default", "hybrid", "sqlite", (), "shop"),
+    Variant("hybrid-sqlite-default", "hybrid", "sqlite", (), "shop", without_uv=True),
     Variant("hybrid-sqlite-every-type", "hybrid", "sqlite", EVERY_TYPE, "every-type"),
     Variant("hybrid-sqlite-tricky", "hybrid", "sqlite", TRICKY, "my-app"),
     Variant("hybrid-postgres-every-type", "hybrid", "postgres", EVERY_TYPE, "every-type"),
