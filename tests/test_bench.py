@@ -30,7 +30,8 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def temp_leftovers() -> list[str]:
-    return sorted(p.name for p in Path(tempfile.gettempdir()).iterdir())
+    """What mvpgen left in the temporary folder (uv keeps a lock file of its own there)."""
+    return sorted(p.name for p in Path(tempfile.gettempdir()).glob("mvpgen*"))
 
 
 @pytest.mark.parametrize(
