@@ -66,6 +66,15 @@ class FieldSpec(BaseModel):
             )
         return name
 
+    @property
+    def words(self) -> tuple[str, str]:
+        """The field's name and type as the grammar writes them: `customer`, `ref` for the
+        column `customer_id`; `buyer`, `ref(customer)` for `buyer_id`."""
+        if self.ref is None:
+            return self.name, self.type.value
+        name = self.name.removesuffix("_id")
+        return name, "ref" if name == self.ref else f"ref({self.ref})"
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def required(self) -> bool:
@@ -470,13 +479,7 @@ class ProjectSpec(BaseModel):
             if ready is None:
                 raise ValueError(_cycle_message(pending))
             pending.remove(ready)
-            fields = [
-                field.model_copy(update={"ref_table": plurals[field.ref]})
-                if field.ref is not None
-                else field
-                for field in ready.fields
-            ]
-            ordered.append(ready.model_copy(update={"fields": fields}))
+            ordered.append(with_ref_tables(ready, plurals))
         return ordered
 
     @model_validator(mode="after")
@@ -587,3 +590,14 @@ def _cycle_message(pending: list[ResourceSpec]) -> str:
         f"resources reference each other in a cycle ({' -> '.join(cycle)}): no table could be "
         "created first; drop one of these references"
     )
+
+
+def with_ref_tables(resource: ResourceSpec, plurals: dict[str, str]) -> ResourceSpec:
+    """The resource with each reference's `ref_table` filled in from `plurals` (by name)."""
+    fields = [
+        field.model_copy(update={"ref_table": plurals[field.ref]})
+        if field.ref is not None and field.ref in plurals
+        else field
+        for field in resource.fields
+    ]
+    return resource.model_copy(update={"fields": fields})
