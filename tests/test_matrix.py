@@ -49,6 +49,15 @@ PROJECT_SETTINGS = (
     "JOB_LEASE_SECONDS",
     "JOB_BACKOFF_SECONDS",
     "JOB_POLL_SECONDS",
+    "AUTH_TOKEN_DAYS",
+    "AUTH_PASSWORD_MIN_LENGTH",
+    "AUTH_ARGON2_MEMORY_KIB",
+    "AUTH_ARGON2_ITERATIONS",
+    "AUTH_RATE_LIMIT",
+    "AUTH_RATE_WINDOW_SECONDS",
+    "SMTP_URL",
+    "MAIL_FROM",
+    "PUBLIC_URL",
 )
 # Lines that mean a process failed even if every exit code was right.
 CRASH_MARKERS = ("Traceback (most recent call last)", "panic: ", "make: *** [")
