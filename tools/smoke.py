@@ -2,8 +2,8 @@
 
 It knows nothing about how the project was built; it reads only the spec
 (`ProjectSpec.model_dump(mode="json")`: resource `path`, `job_kind`, `sample`, and per field
-`type`, `optional`, `has_default`, `default`, `sample`, `wrong_sample`) and talks HTTP, so the
-FastAPI, Go and hybrid stacks are all checked by the same code.
+`type`, `optional`, `has_default`, `default`, `sample`, `other_sample`, `wrong_sample`) and
+talks HTTP, so the FastAPI, Go and hybrid stacks are all checked by the same code.
 
 As a library::
 
@@ -53,17 +53,6 @@ MOVING_COLUMNS = ("updated_at", "processed_at")
 MISSING_ID = 987_654_321
 UNKNOWN_FIELD = "no_such_field_xyz"
 
-# A second valid value per field type, different from the spec's `sample`.
-OTHER_VALUES: dict[str, Any] = {
-    "str": "changed by the smoke test",
-    "text": "A changed, longer text.\nWith a second line and unicode: café ✓",
-    "int": -7,
-    "float": 0.25,
-    "bool": False,
-    "date": "2023-01-15",
-    "datetime": "2023-01-15T08:45:30Z",
-    "uuid": "9b2f0c1e-7a4d-4c55-8e21-3f6a2b9d0c77",
-}
 # Values of the right JSON type that the contract still refuses, per field type.
 OUT_OF_RANGE: dict[str, list[tuple[str, Any]]] = {
     "str": [("a string over 255 characters", "x" * 256)],
@@ -544,7 +533,7 @@ class ResourceSmoke:
         rid = row["id"]
         field = self.fields[0]
         name = field["name"]
-        new = OTHER_VALUES[field["type"]]
+        new = field["other_sample"]
         s.begin(f"PATCH {name} -> 200, others kept")
         response = s.expect(s.request("PATCH", f"{self.path}/{rid}", json={name: new}), 200)
         patched = s.json_of(response)
@@ -562,7 +551,7 @@ class ResourceSmoke:
         s.check(same_value(field["type"], new, again[name]), f"{name} not persisted", response)
 
         s.begin("PATCH every field at once -> 200")
-        everything = {f["name"]: OTHER_VALUES[f["type"]] for f in self.fields}
+        everything = {f["name"]: f["other_sample"] for f in self.fields}
         response = s.expect(s.request("PATCH", f"{self.path}/{rid}", json=everything), 200)
         self.check_row(s.json_of(response), everything, response)
 
