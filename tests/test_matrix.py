@@ -51,6 +51,15 @@ PROJECT_SETTINGS = (
     "JOB_LEASE_SECONDS",
     "JOB_BACKOFF_SECONDS",
     "JOB_POLL_SECONDS",
+    "AUTH_TOKEN_DAYS",
+    "AUTH_PASSWORD_MIN_LENGTH",
+    "AUTH_ARGON2_MEMORY_KIB",
+    "AUTH_ARGON2_ITERATIONS",
+    "AUTH_RATE_LIMIT",
+    "AUTH_RATE_WINDOW_SECONDS",
+    "SMTP_URL",
+    "MAIL_FROM",
+    "PUBLIC_URL",
 )
 # Schemathesis: test cases per operation in each generating phase. Set MVPGEN_SCHEMATHESIS_SEED
 # to replay a run with the seed it printed.
