@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from mvpgen.manifest import initial
+from mvpgen.migrations import schema_answers
 from mvpgen.render import layers, templates_root
 from mvpgen.spec import build_project
 
@@ -39,7 +41,7 @@ for template, answers, subdir in job["layers"]:
     copier.run_copy(
         job["root"],
         os.path.join(sys.argv[2], subdir),
-        data={"layer": template, "spec": job["spec"], **answers},
+        data={"layer": template, "spec": job["spec"], "schema": job["schema"], **answers},
         defaults=True,
         overwrite=True,
         quiet=True,
@@ -89,6 +91,7 @@ def main() -> None:
                 {
                     "root": str(templates_root()),
                     "spec": spec.model_dump(mode="json"),
+                    "schema": schema_answers(initial(spec).migrations),
                     "layers": [list(layer) for layer in layers(spec)],
                 }
             )

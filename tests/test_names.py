@@ -116,34 +116,6 @@ def test_go_exported_spells_initialisms_in_capitals(snake: str, exported: str) -
     assert names.go_exported(snake) == exported
 
 
-@pytest.mark.parametrize(
-    "snake, local",
-    [
-        ("type", "typeItem"),
-        ("range", "rangeItem"),
-        ("select", "selectItem"),
-        ("default", "defaultItem"),
-        ("map", "mapItem"),
-        ("string", "stringItem"),
-        ("error", "errorItem"),
-        ("len", "lenItem"),
-        ("time", "timeItem"),  # an imported package
-        ("json", "jsonItem"),
-        ("order", "order"),
-        ("user", "user"),
-        ("order_item", "orderItem"),
-        ("date", "date"),
-    ],
-)
-def test_go_local_avoids_keywords_builtins_and_packages(snake: str, local: str) -> None:
-    assert names.go_local(snake, "Item") == local
-
-
-def test_go_local_checks_the_camel_form() -> None:
-    # `type_name` becomes `typeName`, which is no keyword: no suffix.
-    assert names.go_local("type_name", "Item") == "typeName"
-
-
 @pytest.mark.parametrize("word", TRICKY_WORDS)
 def test_reserved_elsewhere_is_not_a_python_keyword(word: str) -> None:
     # Soft keywords (match, case, type) and SQL or Go words are fine as Python attributes.

@@ -218,7 +218,6 @@ def test_extra_whitespace_is_ignored() -> None:
 def test_resource_names_are_computed_once() -> None:
     resource = parse_resource("order_item qty:int")
     assert resource.pascal == "OrderItem"
-    assert resource.pascal_plural == "OrderItems"
     assert resource.camel == "orderItem"
     assert resource.title == "Order item"
     assert resource.title_plural == "Order items"
@@ -229,7 +228,6 @@ def test_resource_names_are_computed_once() -> None:
     assert resource.py_class == "OrderItem"
     assert resource.go_name == "OrderItem"
     assert resource.go_plural == "OrderItems"
-    assert resource.go_var == "orderItem"
 
 
 @pytest.mark.parametrize(
@@ -342,7 +340,6 @@ def test_tricky_project_from_the_issue() -> None:
     order, user, group, type_ = project.resources
     assert group.py_class == "Group"
     assert [f.name for f in order.fields] == ["status", "key", "value", "default"]
-    assert type_.go_var == "typeItem"
     assert type_.go_name == "Type"
     assert type_.py_class == "Type"
     assert order.table == "orders"

@@ -7,6 +7,8 @@ that a word like `type`, `range` or `date` is handled in one place for all stack
 import keyword
 import re
 
+from pydantic import BaseModel
+
 SNAKE_RE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*\Z")
 PROJECT_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*\Z")
 
@@ -43,17 +45,28 @@ IRREGULAR_PLURALS = {
 }
 UNCOUNTABLE = {"sheep", "fish", "series", "species", "deer", "news", "equipment", "information"}
 
-# Go keywords and predeclared identifiers: a generated local variable must not be one of these.
-GO_RESERVED = frozenset(
-    """break case chan const continue default defer else fallthrough for func go goto if import
-    interface map package range return select struct switch type var
-    any bool byte comparable complex64 complex128 error float32 float64 int int8 int16 int32
-    int64 rune string uint uint8 uint16 uint32 uint64 uintptr true false iota nil
-    append cap clear close complex copy delete imag len make max min new panic print println
-    real recover
-    context errors fmt http json slog sql strconv strings time""".split()
+# Resource plurals the generated project already uses for its own tables, packages or routes.
+RESERVED_PLURALS = frozenset(
+    {"jobs", "core", "tests", "migrations", "alembic_versions", "goose_db_versions"}
+    # Modules of the generated Python package (`models.py` lists every model; `main.py` is the
+    # app) and its own test file: a resource package or test file of that name would shadow it.
+    | {"models", "main", "health"}
 )
-
+# Exported names of the generated Go store package: a resource's row type may not take them.
+GO_STORE_NAMES = frozenset(
+    {"Store", "Options", "Open", "Date", "ParseDate", "Change", "Job", "JobFilter", "NotFoundError"}
+)
+# Module-level names of the generated Python modules. A field with one of these names gets a
+# trailing underscore as its Python attribute (the API and the column keep the user's name).
+PY_SHADOWED = frozenset(
+    {"dt", "uuid", "sa", "Field", "Mapped", "mapped_column", "metadata", "registry"}
+    # Builtins the models and schemas annotate with: after a field `str`, `title: str` in the
+    # same class body names that field, which mypy --strict rejects.
+    | {"str", "int", "float", "bool"}
+    # pydantic.BaseModel attributes a field may not shadow (`model_dump` is even an error).
+    | {"copy", "dict", "json", "schema", "validate", "construct", "fields", "model_config"}
+    | {name for name in dir(BaseModel) if not name.startswith("_")}
+)
 # Initialisms Go spells in capitals (Go's own style: ID, URL, HTTP).
 GO_INITIALISMS = frozenset(
     "api ascii cpu css dns eof guid html http https id ip json lhs qps ram rhs rpc sla smtp sql "
@@ -104,10 +117,23 @@ def go_exported(snake: str) -> str:
     )
 
 
-def go_local(snake: str, suffix: str) -> str:
-    """Unexported Go identifier that never collides with a keyword or an imported package.
+def check_snake(what: str, name: str) -> None:
+    """Refuse (ValueError) a resource or field name that is not snake_case or is a keyword."""
+    if not SNAKE_RE.match(name):
+        suggestion = to_snake(name)
+        raise ValueError(
+            f"{what} name {name!r} is not snake_case (lowercase letters, digits and single "
+            f"underscores, starting with a letter); try {suggestion!r}"
+        )
+    if is_python_keyword(name):
+        raise ValueError(
+            f"{what} name {name!r} is a Python keyword and cannot be an attribute; "
+            f"try {name}_name or a synonym"
+        )
 
-    `type` would not compile as a variable name, so it becomes `typeItem` (with suffix `Item`).
-    """
-    name = camel(snake)
-    return name + suffix if name in GO_RESERVED else name
+
+def to_snake(name: str) -> str:
+    """A snake_case suggestion for a name that is not: `OrderItem` -> `order_item`."""
+    snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+    snake = re.sub(r"[^a-z0-9]+", "_", snake).strip("_")
+    return snake if snake and snake[0].isalpha() else f"x_{snake}"

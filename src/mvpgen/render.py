@@ -12,20 +12,18 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from mvpgen import manifest, migrations
 from mvpgen.errors import RenderError, TargetError
-from mvpgen.spec import ProjectSpec, Stack
+from mvpgen.manifest import Manifest, Migration
+from mvpgen.model import ProjectSpec, Stack
+from mvpgen.shipped import templates_root
 
-
-def templates_root() -> Path:
-    """The `templates/` folder: inside the wheel, or at the top of a source checkout."""
-    packaged = Path(__file__).parent / "templates"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "templates"
+# The last tree mvpgen rendered, kept out of the user's branches: the base of the next merge.
+RENDER_REF = "refs/mvpgen/render"
 
 
 class Layer(NamedTuple):
@@ -45,16 +43,25 @@ def stack_layers(stack: str, spec: ProjectSpec, subdir: str = "") -> Iterator[La
         yield Layer(f"{stack}/resource", {"resource": resource.model_dump(mode="json")}, subdir)
 
 
-def layers(spec: ProjectSpec) -> Iterator[Layer]:
+def migration_layers(stack: str, history: Sequence[Migration], subdir: str = "") -> Iterator[Layer]:
+    """One layer per migration after the initial one (which the project layer renders)."""
+    for migration in history[1:]:
+        yield Layer(f"{stack}/migration", {"migration": migrations.answers(migration)}, subdir)
+
+
+def layers(spec: ProjectSpec, history: Sequence[Migration] = ()) -> Iterator[Layer]:
     """The copier layers of a stack, in order; a later one may overwrite an earlier one's files."""
     if spec.stack is Stack.HYBRID:
         yield from stack_layers(Stack.FASTAPI, spec, "api")
+        yield from migration_layers(Stack.FASTAPI, history, "api")
+        # The Go service keeps no migrations of its own here: Alembic, in api/, owns the schema.
         yield from stack_layers(Stack.GO, spec, "core")
         # The root overlay: the Makefile and compose file over both, and the Go service's
         # hybrid-only code (ingest) written into core/.
         yield from stack_layers(Stack.HYBRID, spec)
         return
     yield from stack_layers(spec.stack, spec)
+    yield from migration_layers(spec.stack, history)
 
 
 def check_target(target: Path, *, force: bool) -> None:
@@ -68,17 +75,23 @@ def check_target(target: Path, *, force: bool) -> None:
         )
 
 
-def render_tree(spec: ProjectSpec, dest: Path) -> None:
-    """Render every layer of the spec's stack into `dest` (an empty folder)."""
+def render_tree(spec: ProjectSpec | Manifest, dest: Path) -> None:
+    """Render every layer of the project into `dest` (an empty folder), and its manifest.
+
+    A bare spec is a new project; a manifest brings the schema's history, whose migrations
+    after the first are rendered as files of their own.
+    """
     import copier  # heavy: imported only when rendering, so `mvpgen --help` stays fast
 
+    record = spec if isinstance(spec, Manifest) else manifest.initial(spec)
     root = templates_root()
-    spec_data = spec.model_dump(mode="json")
-    for layer in layers(spec):
+    spec_data = record.spec.model_dump(mode="json")
+    schema = migrations.schema_answers(record.migrations)
+    for layer in layers(record.spec, record.migrations):
         copier.run_copy(
             str(root),
             str(dest / layer.subdir),
-            data={"layer": layer.template, "spec": spec_data, **layer.answers},
+            data={"layer": layer.template, "spec": spec_data, "schema": schema, **layer.answers},
             defaults=True,
             overwrite=True,
             quiet=True,
@@ -86,6 +99,7 @@ def render_tree(spec: ProjectSpec, dest: Path) -> None:
         )
     format_python(dest)
     format_go(dest)
+    manifest.write(record, dest)
 
 
 def format_python(dest: Path) -> None:
@@ -167,6 +181,8 @@ def init_git(path: Path) -> None:
         ["init", "--quiet", "--initial-branch=main"],
         ["add", "--all"],
         [*identity, "commit", "--quiet", "--no-verify", "-m", "Initial commit from mvpgen"],
+        # The first commit is mvpgen's render: `mvpgen add` and `update` merge from it.
+        ["update-ref", RENDER_REF, "HEAD"],
     ):
         result = subprocess.run(["git", *args], cwd=path, capture_output=True, text=True)
         if result.returncode != 0:

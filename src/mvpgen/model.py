@@ -1,0 +1,362 @@
+"""The validated description of a project: what the templates receive, and nothing else.
+
+`ProjectSpec` checks the whole project (names, duplicates, reserved words) once, and computes
+every name and type the templates print, for every language. `mvpgen.spec` builds it from the
+command line's answers.
+"""
+
+import re
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
+
+from mvpgen import fieldtypes, names, shipped
+from mvpgen.fieldtypes import TYPES, FieldType
+
+
+class Stack(StrEnum):
+    FASTAPI = "fastapi"
+    GO = "go"
+    HYBRID = "hybrid"
+
+
+class Database(StrEnum):
+    SQLITE = "sqlite"
+    POSTGRES = "postgres"
+
+
+# The Alembic revision of the generated initial migration. The hybrid stack's Go service checks
+# the database is at this revision (the FastAPI side owns the schema), so both read it from here.
+SCHEMA_REVISION = "0001"
+
+# Columns every resource has; a user field may not take these names.
+SYSTEM_COLUMNS = ("id", "created_at", "updated_at", "processed_at")
+_GO_MODULE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*(/[A-Za-z0-9._~-]+)*\Z")
+
+
+class FieldSpec(BaseModel):
+    """One user field of a resource."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    type: FieldType
+    optional: bool = False
+    has_default: bool = False
+    default: Any = None
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, name: str) -> str:
+        names.check_snake("field", name)
+        if name in SYSTEM_COLUMNS:
+            raise ValueError(
+                f"field name {name!r} is a column every resource already has "
+                f"({', '.join(SYSTEM_COLUMNS)}); pick another name, e.g. {name.rstrip('_')}_value"
+            )
+        return name
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def required(self) -> bool:
+        """Must a create request carry this field?"""
+        return not self.optional and not self.has_default
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def py_name(self) -> str:
+        """The Python attribute; differs from `name` only where a module-level name would clash."""
+        return f"{self.name}_" if self.name in names.PY_SHADOWED else self.name
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def py_type(self) -> str:
+        """The Python annotation, without `| None`."""
+        return TYPES[self.type].py_type
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def py_input(self) -> str:
+        """The validated input annotation of the Create/Update schemas, without `| None`."""
+        return TYPES[self.type].py_input
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def py_default(self) -> str:
+        """The default as a Python expression ("None" when the field has none)."""
+        return TYPES[self.type].py_default(self.default) if self.has_default else "None"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def sa_type(self) -> str:
+        """The SQLAlchemy column type, as written in models and migrations (`sa` imported)."""
+        return TYPES[self.type].sa_type
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def go_name(self) -> str:
+        """The exported Go struct field."""
+        return names.go_exported(self.name)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def go_type(self) -> str:
+        """The Go type, without the pointer an optional field adds."""
+        return TYPES[self.type].go_type
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def go_parser(self) -> str:
+        """The Go function that reads one JSON value of the field's type."""
+        return TYPES[self.type].go_parser
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def go_default(self) -> str:
+        """The default as a typed Go expression in the store package ("" when there is none)."""
+        return TYPES[self.type].go_default(self.default) if self.has_default else ""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def sqlite_type(self) -> str:
+        return TYPES[self.type].sqlite_type
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def postgres_type(self) -> str:
+        return TYPES[self.type].postgres_type
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def json_schema(self) -> dict[str, Any]:
+        """The field's OpenAPI 3.1 schema (without nullability), shared by every stack."""
+        return TYPES[self.type].json_schema
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def sample(self) -> Any:
+        """A valid JSON value for this field, used by generated tests and the smoke client."""
+        return fieldtypes.sample(self.type, self.name)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def other_sample(self) -> Any:
+        """A second valid value, different from `sample`, for update tests."""
+        return fieldtypes.sample(self.type, self.name, "other_sample")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def wrong_sample(self) -> Any:
+        """A JSON value of the wrong type for this field, for validation tests."""
+        return TYPES[self.type].wrong_sample
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def py_literals(self) -> dict[str, str]:
+        """Sample values and the default (JSON form) as Python literals, for generated tests."""
+        return {
+            "default": repr(self.default),
+            "sample": repr(self.sample),
+            "other_sample": repr(self.other_sample),
+            "wrong_sample": repr(self.wrong_sample),
+        }
+
+
+class ResourceSpec(BaseModel):
+    """One resource: a table, a CRUD API and a `{name}.created` job."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    plural: str
+    fields: Annotated[list[FieldSpec], Field(min_length=1)]
+
+    @field_validator("name", "plural")
+    @classmethod
+    def _check_names(cls, value: str) -> str:
+        names.check_snake("resource", value)
+        return value
+
+    @model_validator(mode="after")
+    def _check_fields(self) -> "ResourceSpec":
+        if self.plural in names.RESERVED_PLURALS:
+            raise ValueError(
+                f"resource {self.name!r} would be stored as {self.plural!r}, which the generated "
+                "project uses itself; pick another name"
+            )
+        seen: set[str] = set()
+        go_names: dict[str, str] = {}
+        for field in self.fields:
+            if field.name in seen:
+                raise ValueError(f"field {field.name!r} appears twice in resource {self.name!r}")
+            seen.add(field.name)
+            # `line2` and `line_2` are both Go's `Line2`: a struct cannot hold both.
+            if (other := go_names.setdefault(field.go_name, field.name)) != field.name:
+                raise ValueError(
+                    f"fields {other!r} and {field.name!r} of resource {self.name!r} would both "
+                    f"be {field.go_name!r} in code; rename one"
+                )
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def pascal(self) -> str:
+        return names.pascal(self.name)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def camel(self) -> str:
+        return names.camel(self.name)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def title(self) -> str:
+        return names.title(self.name)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def title_plural(self) -> str:
+        return names.title(self.plural)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def table(self) -> str:
+        """The SQL table (always quoted by the generated code: `order` is a keyword)."""
+        return self.plural
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def path(self) -> str:
+        """The collection's URL path."""
+        return f"/api/v1/{self.plural}"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def job_kind(self) -> str:
+        """The job enqueued in the same transaction as every insert."""
+        return f"{self.name}.created"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def py_package(self) -> str:
+        """The Python package holding this resource's router, schemas, models and service."""
+        return self.plural
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def py_class(self) -> str:
+        """The SQLAlchemy model class; `Base` would shadow the declarative base, hence a suffix."""
+        return f"{self.pascal}Row" if self.pascal in {"Base", "Session", "Job"} else self.pascal
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def go_name(self) -> str:
+        """The exported Go type of a row; `Row` is added where the Go store has that name itself."""
+        name = names.go_exported(self.name)
+        return f"{name}Row" if name in names.GO_STORE_NAMES else name
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def go_plural(self) -> str:
+        return names.go_exported(self.plural)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def has_aliases(self) -> bool:
+        """Does any field's Python attribute differ from its API name (`json` -> `json_`)?"""
+        return any(field.py_name != field.name for field in self.fields)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def sample(self) -> dict[str, Any]:
+        """A valid create request with every field set."""
+        return {field.name: field.sample for field in self.fields}
+
+
+class ProjectSpec(BaseModel):
+    """A whole project: validated once, handed to the templates as `spec`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    stack: Stack = Stack.FASTAPI
+    db: Database = Database.SQLITE
+    module: str = ""
+    resources: Annotated[list[ResourceSpec], Field(min_length=1)]
+
+    @field_validator("name")
+    @classmethod
+    def _check_project_name(cls, name: str) -> str:
+        if not names.PROJECT_NAME_RE.match(name):
+            raise ValueError(
+                f"project name {name!r} must start with a letter and hold only letters, digits, "
+                "'-' and '_' (e.g. my-app)"
+            )
+        package = name.replace("-", "_").lower()
+        if names.is_python_keyword(package) or package in shipped.taken_packages():
+            raise ValueError(
+                f"project name {name!r} would make the Python package {package!r}, which "
+                f"shadows a module the project installs or imports; try {name}-app"
+            )
+        return name
+
+    @field_validator("module")
+    @classmethod
+    def _check_module(cls, module: str) -> str:
+        if module and not _GO_MODULE_RE.match(module):
+            raise ValueError(
+                f"Go module path {module!r} is not valid (e.g. github.com/acme/my-app)"
+            )
+        return module
+
+    @model_validator(mode="after")
+    def _check_resources(self) -> "ProjectSpec":
+        taken: set[str] = set()
+        for resource in self.resources:
+            words = {resource.name, resource.plural}
+            if clash := words & taken:
+                # Name the resource itself when it is the clash: a set's order varies per run.
+                word = resource.name if resource.name in clash else clash.pop()
+                raise ValueError(f"resource {word!r} is declared twice")
+            taken |= words
+        # `base` and `base_row` would both be the class `BaseRow`, `line2` and `line_2` `Line2`.
+        classes: dict[str, str] = {}
+        for resource in self.resources:
+            for code_name in dict.fromkeys((resource.py_class, resource.go_name)):
+                other = classes.setdefault(code_name, resource.name)
+                if other != resource.name:
+                    raise ValueError(
+                        f"resources {other!r} and {resource.name!r} would both be "
+                        f"{code_name!r} in code; rename one"
+                    )
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def package(self) -> str:
+        """The Python package (`my-app` -> `my_app`)."""
+        return self.name.replace("-", "_").lower()
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def dist_name(self) -> str:
+        """The Python distribution name, normalised as lock files spell it (`my-app`)."""
+        return self.package.replace("_", "-")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def go_module(self) -> str:
+        return self.module or self.name
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def title(self) -> str:
+        """`my-app` -> `My App`."""
+        return " ".join(p.capitalize() for p in self.name.replace("_", "-").split("-") if p)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def schema_revision(self) -> str:
+        """The newest migration's revision: Alembic's, and what the hybrid's Go service expects."""
+        return SCHEMA_REVISION
