@@ -6,10 +6,10 @@ import sys
 import pytest
 
 from helpers import EVERY_TYPE_RESOURCES, TRICKY_RESOURCES, TRICKY_WORDS
+from mvpgen import names
 from mvpgen.errors import MvpgenError, SpecError
 from mvpgen.spec import (
     DEFAULT_RESOURCE,
-    PY_SHADOWED,
     Database,
     FieldType,
     ResourceSpec,
@@ -325,7 +325,7 @@ def test_tricky_words_work_as_fields(word: str) -> None:
     f = field(f"thing {word}:str")
     assert f.py_name in (word, f"{word}_")
     assert f.py_name.isidentifier() and not keyword.iskeyword(f.py_name)
-    assert f.py_name not in PY_SHADOWED
+    assert f.py_name not in names.PY_SHADOWED
     assert f.go_name.isidentifier() and f.go_name[0].isupper()
 
 

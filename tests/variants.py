@@ -69,6 +69,8 @@ class Variant:
     name: str = "demo"
     # `make install` and `make run` on a PATH without uv: the Makefile installs its own.
     without_uv: bool = False
+    # `--auth`: the smoke client signs up two users and checks each sees only their own rows.
+    auth: bool = False
 
     @property
     def tools(self) -> tuple[str, ...]:
@@ -83,7 +85,9 @@ class Variant:
     @property
     def stopped_under_load(self) -> bool:
         """Whether the matrix also stops `make run` with SIGTERM under load and restarts it:
-        every stack on each database once."""
+        every stack on each database once (not with --auth: the load posts anonymously)."""
+        if self.auth:
+            return False
         return not self.resources or (self.db == "postgres" and self.resources == EVERY_TYPE)
 
     @property
@@ -92,7 +96,11 @@ class Variant:
 
     def spec(self) -> ProjectSpec:
         return build_project(
-            self.name, stack=self.stack, db=self.db, resources=list(self.resources) or None
+            self.name,
+            stack=self.stack,
+            db=self.db,
+            resources=list(self.resources) or None,
+            auth=self.auth,
         )
 
     def spec_data(self) -> dict[str, Any]:
@@ -142,6 +150,8 @@ VARIANTS: list[Variant] = [
     Variant("go-sqlite-tricky", "go", "sqlite", TRICKY, "my-app"),
     Variant("go-postgres-every-type", "go", "postgres", EVERY_TYPE, "every-type"),
     Variant("go-postgres-tricky", "go", "postgres", TRICKY, "my-app"),
+    Variant("go-sqlite-auth", "go", "sqlite", (), "shop", auth=True),
+    Variant("go-postgres-auth", "go", "postgres", (), "shop", auth=True),
     Variant("hybrid-sqlite-default", "hybrid", "sqlite", (), "shop", without_uv=True),
     Variant("hybrid-sqlite-every-type", "hybrid", "sqlite", EVERY_TYPE, "every-type"),
     Variant("hybrid-sqlite-tricky", "hybrid", "sqlite", TRICKY, "my-app"),

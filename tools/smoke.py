@@ -127,6 +127,9 @@ class Smoke:
         self.job_timeout = job_timeout
         self.log = log
         self.client = httpx.Client(base_url=self.base_url, timeout=request_timeout)
+        # With --auth: the user every request acts for (signed up by check_auth).
+        self.auth = bool(spec.get("auth"))
+        self.user_id: int | None = None
         self.resource = "-"
         self.step = "-"
         self.checks = 0
@@ -180,12 +183,143 @@ class Smoke:
         self.check_health()
         self.check_openapi()
         self.check_request_id()
+        if self.auth:
+            self.check_auth()
         self.check_jobs_api()
         for resource in self.spec["resources"]:
             self.resource = resource["name"]
             ResourceSmoke(self, resource).run()
         self.resource = "app"
+        if self.auth:
+            self.check_isolation()
         self.log(f"smoke: {self.checks} checks passed")
+
+    def job_payload(self, rid: int) -> dict[str, int]:
+        """The payload of a row's `created` job: its id, and its owner's with --auth."""
+        if self.user_id is None:
+            return {"id": rid}
+        return {"id": rid, "owner_id": self.user_id}
+
+    # ---------------------------------------------------------------- --auth
+
+    def sign_up(self, label: str) -> tuple[str, str, dict[str, Any]]:
+        """A new account: its email, password and the sign-up's answer."""
+        email = f"smoke-{label}-{uuid.uuid4().hex[:10]}@example.com"
+        password = f"pw {uuid.uuid4().hex}"
+        response = self.expect(
+            self.request(
+                "POST", "/api/v1/auth/signup", json={"email": email, "password": password}
+            ),
+            201,
+        )
+        body = self.json_of(response)
+        token = body.get("access_token") if isinstance(body, dict) else None
+        self.check(
+            isinstance(token, str) and len(token) >= 43 and body.get("token_type") == "bearer",
+            "the sign-up's answer has no bearer access_token of 256 bits or more",
+            response,
+        )
+        self.check(
+            password not in response.text and "argon2" not in response.text,
+            "the sign-up's answer shows the password or its hash",
+            response,
+        )
+        return email, password, body
+
+    def check_auth(self) -> None:
+        """Sign-up, login, logout, me, refusals; then every later request acts for one user."""
+        paths = ["/api/v1/jobs"] + [r["path"] for r in self.spec["resources"]]
+        self.begin("no token -> 401 with WWW-Authenticate: Bearer")
+        for path in paths:
+            response = self.expect(self.request("GET", path), 401)
+            self.check(
+                response.headers.get("www-authenticate", "").startswith("Bearer"),
+                "a 401 without WWW-Authenticate: Bearer",
+                response,
+            )
+        self.begin("a made-up token -> 401")
+        made_up = {"Authorization": f"Bearer {uuid.uuid4().hex}{uuid.uuid4().hex}"}
+        for path in paths:
+            self.expect(self.request("GET", path, headers=made_up), 401)
+
+        self.begin("POST /api/v1/auth/signup")
+        email, password, body = self.sign_up("a")
+        self.user_id = body["user"]["id"]
+        self.client.headers["Authorization"] = f"Bearer {body['access_token']}"
+        self.begin("sign-up with the same email in other case -> 409")
+        self.expect(
+            self.request(
+                "POST", "/api/v1/auth/signup", json={"email": email.upper(), "password": password}
+            ),
+            409,
+        )
+        self.begin("sign-up with a short password -> 422")
+        response = self.expect(
+            self.request(
+                "POST", "/api/v1/auth/signup", json={"email": f"x{email}", "password": "short"}
+            ),
+            422,
+        )
+        self.check_422_names(response, "password")
+
+        self.begin("login failures look alike")
+        wrong = self.expect(
+            self.request("POST", "/api/v1/auth/login", json={"email": email, "password": "x" * 9}),
+            401,
+        )
+        unknown = self.expect(
+            self.request(
+                "POST", "/api/v1/auth/login", json={"email": f"no{email}", "password": "x" * 9}
+            ),
+            401,
+        )
+        self.check(
+            wrong.json() == unknown.json(),
+            f"an unknown email answers {unknown.text}, a wrong password {wrong.text}",
+        )
+        self.begin("login, me, logout")
+        response = self.expect(
+            self.request("POST", "/api/v1/auth/login", json={"email": email, "password": password}),
+            200,
+        )
+        second = {"Authorization": f"Bearer {self.json_of(response)['access_token']}"}
+        response = self.expect(self.request("GET", "/api/v1/auth/me", headers=second), 200)
+        self.check(self.json_of(response).get("email") == email, "me is someone else", response)
+        self.expect(self.request("POST", "/api/v1/auth/logout", headers=second), 204)
+        self.expect(self.request("GET", "/api/v1/auth/me", headers=second), 401)
+        self.expect(self.request("GET", "/api/v1/auth/me"), 200)
+
+        self.begin("password reset -> 202 whether or not the account exists")
+        known = self.expect(
+            self.request("POST", "/api/v1/auth/password-reset", json={"email": email}), 202
+        )
+        nobody = self.expect(
+            self.request("POST", "/api/v1/auth/password-reset", json={"email": f"no{email}"}),
+            202,
+        )
+        self.check(known.text == nobody.text, "the reset answers tell accounts apart", nobody)
+
+    def check_isolation(self) -> None:
+        """A second user sees, changes and deletes none of the first user's rows."""
+        self.begin("a second user sees none of the first user's rows")
+        _, _, body = self.sign_up("b")
+        other = {"Authorization": f"Bearer {body['access_token']}"}
+        for resource in self.spec["resources"]:
+            self.resource = resource["name"]
+            path = resource["path"]
+            response = self.expect(self.request("POST", path, json=resource["sample"]), 201)
+            rid = self.json_of(response)["id"]
+            page = self.json_of(self.expect(self.request("GET", path, headers=other), 200))
+            self.check(
+                page.get("total") == 0 and page.get("items") == [],
+                f"the second user's list holds rows: {page}",
+            )
+            self.expect(self.request("GET", f"{path}/{rid}", headers=other), 404)
+            self.expect(self.request("PATCH", f"{path}/{rid}", json={}, headers=other), 404)
+            self.expect(self.request("DELETE", f"{path}/{rid}", headers=other), 404)
+            self.expect(self.request("GET", f"{path}/{rid}"), 200)
+            self.expect(self.request("DELETE", f"{path}/{rid}"), 204)
+        self.resource = "app"
 
     def check_health(self) -> None:
         self.begin("GET /healthz")
@@ -824,7 +958,10 @@ class ResourceSmoke:
         before = self.total()
 
         def write(_: int) -> list[httpx.Response]:
-            with httpx.Client(base_url=s.base_url, timeout=s.client.timeout) as client:
+            # Each client on its own connection, acting for the same user (with --auth).
+            with httpx.Client(
+                base_url=s.base_url, timeout=s.client.timeout, headers=s.client.headers
+            ) as client:
                 return [client.post(self.path, json=self.sample) for _ in range(each)]
 
         with ThreadPoolExecutor(threads) as pool:
@@ -902,7 +1039,9 @@ class ResourceSmoke:
                 response,
             )
             mine = [
-                j for j in page["items"] if j["id"] > after_job and j.get("payload") == {"id": rid}
+                j
+                for j in page["items"]
+                if j["id"] > after_job and j.get("payload") == s.job_payload(rid)
             ]
             s.check(
                 len(mine) <= 1, f"{len(mine)} {kind} jobs for row {rid}, expected one", response
@@ -932,7 +1071,11 @@ class ResourceSmoke:
             response,
         )
         s.check(detail["id"] == job["id"] and detail["kind"] == kind, "wrong job", response)
-        s.check(detail["payload"] == {"id": rid}, f"payload is not {{'id': {rid}}}", response)
+        s.check(
+            detail["payload"] == s.job_payload(rid),
+            f"payload is not {s.job_payload(rid)}",
+            response,
+        )
         s.check(detail["status"] == "succeeded", "status is not succeeded", response)
         s.check(
             type(detail["attempts"]) is int and 1 <= detail["attempts"] <= detail["max_attempts"],

@@ -72,6 +72,14 @@ def new(
             show_default=False,
         ),
     ] = None,
+    auth: Annotated[
+        bool,
+        typer.Option(
+            "--auth",
+            help="Add users (sign-up, login, logout, password reset) and bearer tokens: every "
+            "resource endpoint then needs a token, and each user sees only their own rows.",
+        ),
+    ] = False,
     output: Annotated[
         Path | None,
         typer.Option(help="Folder to create. [default: ./NAME]", show_default=False),
@@ -108,6 +116,7 @@ def new(
             db=db or spec.Database.SQLITE,
             module=module or "",
             resources=resource or None,
+            auth=auth,
         )
         target = render.generate(project, output or Path(name), force=force, git=not no_git)
     except MvpgenError as exc:
@@ -118,7 +127,10 @@ def new(
         raise typer.Exit(130) from None
 
     where = _relative(target)
-    typer.echo(f"Created {project.title} ({project.stack.value}, {project.db.value}) in {where}")
+    extras = ", auth" if project.auth else ""
+    typer.echo(
+        f"Created {project.title} ({project.stack.value}, {project.db.value}{extras}) in {where}"
+    )
     typer.echo("Next:")
     typer.echo(f"  cd {where} && make run")
     typer.echo("  open http://127.0.0.1:8000/docs")

@@ -101,6 +101,8 @@ def dumps(manifest: Manifest) -> str:
         f"stack = {_toml(spec.stack.value)}",
         f"db = {_toml(spec.db.value)}",
         f"module = {_toml(spec.module)}",
+        # Only when set: a project without accounts keeps the manifest it always had.
+        *(["auth = true"] if spec.auth else []),
         "",
         "# The resources, in the grammar of `mvpgen new --resource`.",
         "resources = [",
@@ -164,6 +166,7 @@ def loads(data: dict[str, Any]) -> Manifest:
             stack=data["stack"],
             db=data["db"],
             module=data.get("module", ""),
+            auth=data.get("auth", False),
             resources=[parse_resource(text) for text in data["resources"]],
         )
     except ValidationError as exc:

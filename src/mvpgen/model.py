@@ -283,6 +283,8 @@ class ProjectSpec(BaseModel):
     stack: Stack = Stack.FASTAPI
     db: Database = Database.SQLITE
     module: str = ""
+    # Users, sign-up and login, and every resource row owned by the user who created it.
+    auth: bool = False
     resources: Annotated[list[ResourceSpec], Field(min_length=1)]
 
     @field_validator("name")
@@ -320,6 +322,21 @@ class ProjectSpec(BaseModel):
                 word = resource.name if resource.name in clash else clash.pop()
                 raise ValueError(f"resource {word!r} is declared twice")
             taken |= words
+        if self.auth and self.stack is not Stack.GO:
+            raise ValueError(
+                f"--auth is not available for the {self.stack.value} stack yet; "
+                "use --stack go, or leave --auth out"
+            )
+        if self.auth:
+            for resource in self.resources:
+                if (
+                    resource.plural in names.AUTH_TABLES
+                    or resource.go_name in names.AUTH_GO_STORE_NAMES
+                ):
+                    raise ValueError(
+                        f"resource {resource.name!r} would clash with the users and tokens "
+                        "that --auth adds; pick another name (e.g. member, account)"
+                    )
         # `base` and `base_row` would both be the class `BaseRow`, `line2` and `line_2` `Line2`.
         classes: dict[str, str] = {}
         for resource in self.resources:

@@ -56,6 +56,10 @@ RESERVED_PLURALS = frozenset(
 GO_STORE_NAMES = frozenset(
     {"Store", "Options", "Open", "Date", "ParseDate", "Change", "Job", "JobFilter", "NotFoundError"}
 )
+# What `--auth` adds: tables a resource may not take, and exported names of the Go store
+# (store/auth.go) a resource's row type may not take.
+AUTH_TABLES = frozenset({"users", "tokens", "auth_attempts", "auth"})
+AUTH_GO_STORE_NAMES = frozenset({"User", "TokenPurpose", "ErrEmailTaken", "ErrNoToken"})
 # Module-level names of the generated Python modules. A field with one of these names gets a
 # trailing underscore as its Python attribute (the API and the column keep the user's name).
 PY_SHADOWED = frozenset(

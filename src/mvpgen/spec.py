@@ -96,6 +96,7 @@ def build_project(
     db: str = Database.SQLITE,
     module: str = "",
     resources: list[str] | None = None,
+    auth: bool = False,
 ) -> ProjectSpec:
     """Validate every answer and return the spec the templates receive."""
     for flag, value, choices in (("--stack", stack, Stack), ("--db", db, Database)):
@@ -106,7 +107,12 @@ def build_project(
     parsed = [parse_resource(text) for text in (resources or [DEFAULT_RESOURCE])]
     try:
         return ProjectSpec(
-            name=name, stack=Stack(stack), db=Database(db), module=module, resources=parsed
+            name=name,
+            stack=Stack(stack),
+            db=Database(db),
+            module=module,
+            auth=auth,
+            resources=parsed,
         )
     except ValidationError as exc:
         raise SpecError(first_error(exc)) from None
