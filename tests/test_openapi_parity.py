@@ -60,15 +60,18 @@ def go_document(tmp_path: Path) -> dict[str, Any]:
     return doc
 
 
-def fastapi_document(tmp_path: Path) -> dict[str, Any]:
+def run_in_fastapi_project(tmp_path: Path, script: str) -> str:
+    """Run a Python script in the generated FastAPI project's environment (installed once);
+    returns its last line of output."""
     if not (templates_root() / "fastapi" / "project").is_dir():
         pytest.skip("the FastAPI template is not there yet")
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     uv = shutil.which("uv", path=path)
     if uv is None:
         skip_or_fail("the parity test needs uv to install the FastAPI project")
-    spec = spec_for("fastapi")
-    root = generate(spec, tmp_path / "fastapi", git=False)
+    root = tmp_path / "fastapi"
+    if not root.is_dir():
+        generate(spec_for("fastapi"), root, git=False)
     env = {
         key: value
         for key, value in os.environ.items()
@@ -80,10 +83,6 @@ def fastapi_document(tmp_path: Path) -> dict[str, Any]:
     env.setdefault("UV_PYTHON", str(Path(base).resolve()))
     # Importing the app configures it from the environment: keep it off any real database.
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'parity.db'}"
-    script = (
-        f"import json; from {spec.package}.main import create_app; "
-        "print(json.dumps(create_app().openapi()))"
-    )
     result = subprocess.run(
         [uv, "run", "--locked", "python", "-c", script],
         cwd=root,
@@ -92,8 +91,17 @@ def fastapi_document(tmp_path: Path) -> dict[str, Any]:
         text=True,
         timeout=900,
     )
-    assert result.returncode == 0, f"the FastAPI app did not describe itself:\n{result.stderr}"
-    doc: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    assert result.returncode == 0, f"the FastAPI app failed:\n{result.stderr}"
+    return result.stdout.strip().splitlines()[-1]
+
+
+def fastapi_document(tmp_path: Path) -> dict[str, Any]:
+    package = spec_for("fastapi").package
+    script = (
+        f"import json; from {package}.main import create_app; "
+        "print(json.dumps(create_app().openapi()))"
+    )
+    doc: dict[str, Any] = json.loads(run_in_fastapi_project(tmp_path, script))
     return doc
 
 
@@ -151,9 +159,13 @@ def operations(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def documents(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict[str, Any]]:
-    tmp_path = tmp_path_factory.mktemp("parity")
-    return go_document(tmp_path), fastapi_document(tmp_path)
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("parity")
+
+
+@pytest.fixture(scope="module")
+def documents(scratch: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    return go_document(scratch), fastapi_document(scratch)
 
 
 def test_same_paths_and_methods(documents: tuple[dict[str, Any], dict[str, Any]]) -> None:
@@ -203,3 +215,58 @@ def test_a_referenced_resource_documents_the_409(
         responses = operations(doc)["DELETE /api/v1/people/{row_id}"]["responses"]
         assert "409" in responses
         assert "409" not in operations(doc)["DELETE /api/v1/orders/{row_id}"]["responses"]
+
+
+def nullable(doc: dict[str, Any], schema: dict[str, Any]) -> bool:
+    return any(kind.get("type") == "null" for kind in resolve(doc, schema).get("anyOf", []))
+
+
+def test_patch_refuses_null_where_the_document_says_so(
+    documents: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    """A PATCH field is nullable exactly when the field is optional (nullable on create): the
+    services answer 422 to null for the others, and the documents must not invite it."""
+    for doc in documents:
+        schemas = doc["components"]["schemas"]
+        updates = [name for name in schemas if name.endswith("Update")]
+        assert updates, "no Update schema"
+        for name in updates:
+            create = schemas[name.removesuffix("Update") + "Create"]["properties"]
+            for field, schema in schemas[name]["properties"].items():
+                assert nullable(doc, schema) == nullable(doc, create[field]), f"{name}.{field}"
+
+
+def test_bad_json_is_a_documented_422_never_400(
+    documents: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    """A body that is not JSON (or not UTF-8) is answered 422 in every stack: every operation
+    with a body documents 422, and no document lists a 400 no service sends."""
+    for doc in documents:
+        for name, op in operations(doc).items():
+            assert "400" not in op["responses"], name
+            if op["body"] is not None:
+                assert "422" in op["responses"], name
+
+
+def test_fastapi_405_lists_every_method_of_the_path(
+    scratch: Path, documents: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    """405 carries Allow with every method the document gives the path (RFC 9110), not only
+    those of the first route that matched. (The Go mux does this itself; the matrix's
+    schemathesis run checks Allow against every stack as served.)"""
+    _, fastapi = documents
+    package = spec_for("fastapi").package
+    paths = [path.replace("{row_id}", "1").replace("{job_id}", "1") for path in fastapi["paths"]]
+    script = (
+        "import json; from fastapi.testclient import TestClient; "
+        f"from {package}.main import create_app; client = TestClient(create_app()); "
+        f"print(json.dumps({{p: [client.request('PUT', p).status_code, "
+        f"client.request('PUT', p).headers.get('allow', '')] for p in {paths!r}}}))"
+    )
+    answers = json.loads(run_in_fastapi_project(scratch, script))
+    for path, item in fastapi["paths"].items():
+        concrete = path.replace("{row_id}", "1").replace("{job_id}", "1")
+        documented = sorted(method.upper() for method in item if method in METHODS)
+        status, allow = answers[concrete]
+        assert status == 405, f"PUT {path}: {status}"
+        assert sorted(m.strip() for m in allow.split(",")) == documented, f"PUT {path}: {allow}"

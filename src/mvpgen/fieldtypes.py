@@ -201,7 +201,7 @@ TYPES: dict[FieldType, TypeRow] = {
     ),
     FieldType.DATE: TypeRow(
         py_type="dt.date",
-        py_input="dt.date",
+        py_input="Date",
         py_query="dt.date",
         sa_type="sa.Date()",
         go_type="Date",
