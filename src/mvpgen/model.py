@@ -344,6 +344,14 @@ class ResourceSpec(BaseModel):
 
     @computed_field  # type: ignore[prop-decorator]
     @property
+    def sort_pattern(self) -> str:
+        """The regular expression of a valid `sort` (empty, or columns with an optional `-`),
+        in both OpenAPI documents: a client generating values from them sends valid ones."""
+        column = "-?(?:" + "|".join(self.sort_columns) + ")"
+        return f"^(?:{column}(?:,{column})*)?$"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
     def search_fields(self) -> list[str]:
         """The columns `?q=` searches (none: the list has no `q`)."""
         return [field.name for field in self.fields if field.type in SEARCH_TYPES]
