@@ -467,6 +467,9 @@ def run_schemathesis(base_url: str, scratch: Path, db: str) -> int:
         "run",
         f"{base_url}/openapi.json",
         "--checks=all",
+        # A schema-valid body may still name a row that does not exist (a reference): the
+        # contract answers 422 naming the field, which this check would count as a failure.
+        "--exclude-checks=positive_data_acceptance",
         "--phases=examples,coverage,fuzzing,stateful",
         f"--max-examples={SCHEMATHESIS_EXAMPLES}",
         f"--seed={seed}",

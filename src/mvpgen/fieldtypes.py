@@ -202,7 +202,7 @@ TYPES: dict[FieldType, TypeRow] = {
     FieldType.DATE: TypeRow(
         py_type="dt.date",
         py_input="Date",
-        py_query="dt.date",
+        py_query="QueryDate",
         sa_type="sa.Date()",
         go_type="Date",
         go_parser="parseDate",
@@ -219,7 +219,7 @@ TYPES: dict[FieldType, TypeRow] = {
     FieldType.DATETIME: TypeRow(
         py_type="dt.datetime",
         py_input="UTCDatetime",
-        py_query="AwareDatetime",
+        py_query="QueryDatetime",
         sa_type="sa.DateTime(timezone=True)",
         go_type="time.Time",
         go_parser="parseDateTime",
