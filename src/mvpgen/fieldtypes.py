@@ -150,7 +150,7 @@ TYPES: dict[FieldType, TypeRow] = {
     FieldType.TEXT: TypeRow(
         py_type="str",
         py_input="Text",
-        py_query="str",
+        py_query="QueryText",
         sa_type="sa.Text()",
         go_type="string",
         go_parser="parseText",
