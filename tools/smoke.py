@@ -66,7 +66,10 @@ OUT_OF_RANGE: dict[str, list[tuple[str, Any]]] = {
     "text": [("a NUL character", "before\u0000after")],
     "int": [("an integer beyond 64 bits", 2**63), ("a float for an int", 1.5)],
     "datetime": [("a datetime without a time zone", "2024-02-29T12:30:00")],
-    "date": [("an impossible date", "2023-02-30")],
+    "date": [
+        ("an impossible date", "2023-02-30"),
+        ("a datetime for a date", "2024-02-29T00:00:00Z"),
+    ],
     "uuid": [("a string that is not a UUID", "not-a-uuid")],
 }
 # Raw JSON tokens that are not numbers in JSON (some parsers accept them anyway).

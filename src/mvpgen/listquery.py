@@ -119,6 +119,8 @@ def list_cases(fields: Sequence["FieldSpec"]) -> dict[str, Any]:
         if field.type in (FieldType.STR, FieldType.TEXT):
             # PostgreSQL cannot compare text holding NUL: refused as in a body.
             errors.append({"query": {eq: "a\x00b"}, "loc": eq})
+        if field.type is FieldType.DATE:
+            errors.append({"query": {eq: "2024-02-29T00:00:00Z"}, "loc": eq})
     search: dict[str, Any] = {}
     if search_fields(fields):
         errors.append({"query": {"q": "a\x00b"}, "loc": "q"})
