@@ -48,24 +48,24 @@ def skip_or_fail(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-def spec_for(stack: str) -> ProjectSpec:
-    return build_project("parity", stack=stack, resources=RESOURCES)
+def spec_for(stack: str, auth: bool) -> ProjectSpec:
+    return build_project("parity", stack=stack, resources=RESOURCES, auth=auth)
 
 
-def go_document(tmp_path: Path) -> dict[str, Any]:
-    root = generate(spec_for("go"), tmp_path / "go", git=False)
+def go_document(tmp_path: Path, auth: bool) -> dict[str, Any]:
+    root = generate(spec_for("go", auth), tmp_path / "go", git=False)
     doc: dict[str, Any] = json.loads((root / "internal" / "httpapi" / "openapi.json").read_text())
     return doc
 
 
-def fastapi_document(tmp_path: Path) -> dict[str, Any]:
+def fastapi_document(tmp_path: Path, auth: bool) -> dict[str, Any]:
     if not (templates_root() / "fastapi" / "project").is_dir():
         pytest.skip("the FastAPI template is not there yet")
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     uv = shutil.which("uv", path=path)
     if uv is None:
         skip_or_fail("the parity test needs uv to install the FastAPI project")
-    spec = spec_for("fastapi")
+    spec = spec_for("fastapi", auth)
     root = generate(spec, tmp_path / "fastapi", git=False)
     env = {
         key: value
@@ -134,6 +134,7 @@ def operations(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
                     for p in op.get("parameters", [])
                 },
                 "body": shape(doc, body.get("schema")),
+                "security": op.get("security"),
                 "responses": {
                     status: shape(
                         doc, response.get("content", {}).get("application/json", {}).get("schema")
@@ -144,10 +145,14 @@ def operations(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return found
 
 
-@pytest.fixture(scope="module")
-def documents(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict[str, Any]]:
+@pytest.fixture(scope="module", params=[False, True], ids=["plain", "auth"])
+def documents(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both documents, without and with --auth."""
+    auth: bool = request.param
     tmp_path = tmp_path_factory.mktemp("parity")
-    return go_document(tmp_path), fastapi_document(tmp_path)
+    return go_document(tmp_path, auth), fastapi_document(tmp_path, auth)
 
 
 def test_same_paths_and_methods(documents: tuple[dict[str, Any], dict[str, Any]]) -> None:
@@ -175,3 +180,13 @@ def test_same_body_and_response_fields(documents: tuple[dict[str, Any], dict[str
             assert go[name]["responses"][status] == fastapi[name]["responses"][status], (
                 f"{name}: {status} response"
             )
+
+
+def test_same_security(documents: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """The bearer scheme (so /docs has an Authorize button), and which operations need it."""
+    go, fastapi = documents
+    schemes = [doc.get("components", {}).get("securitySchemes") for doc in documents]
+    assert schemes[0] == schemes[1]
+    go_ops, fastapi_ops = operations(go), operations(fastapi)
+    for name in sorted(go_ops.keys() & fastapi_ops.keys()):
+        assert go_ops[name]["security"] == fastapi_ops[name]["security"], name
