@@ -77,6 +77,9 @@ class Service:
     cwd: Path
     env: dict[str, str]
     runs: dict[str, list[LoadResult]] = field(default_factory=lambda: {e: [] for e in ENDPOINTS})
+    # CPU microseconds the service spent per request, per run: steadier than req/s when the
+    # machine is shared, since time the service did not get is not counted.
+    cpu_us: dict[str, list[float]] = field(default_factory=lambda: {e: [] for e in ENDPOINTS})
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
@@ -209,6 +212,7 @@ def bench_pair(
         for endpoint in ENDPOINTS:
             for service, server in order:
                 url = server.base + PATH + ("/{id}" if endpoint == "GET" else "")
+                cpu = server.cpu_seconds()
                 result = drive(
                     loadgen,
                     url,
@@ -219,9 +223,12 @@ def bench_pair(
                     cpus=load_core,
                 )
                 service.runs[endpoint].append(result)
+                cpu = (server.cpu_seconds() - cpu) * 1e6 / max(result.requests, 1)
+                service.cpu_us[endpoint].append(cpu)
                 print(
                     f"round {round_ + 1}/{args.rounds} {service.name:18} {endpoint:4} "
-                    f"{result.rps:8.0f} req/s  p99 {result.p99_ms:7.2f} ms  errors {result.errors}",
+                    f"{result.rps:8.0f} req/s  p99 {result.p99_ms:7.2f} ms  {cpu:6.0f} µs CPU/req  "
+                    f"errors {result.errors}",
                     file=sys.stderr,
                 )
     for _, server in served:
@@ -240,13 +247,15 @@ def report(services: list[Service], args: argparse.Namespace) -> None:
         f"{args.duration}s per endpoint per round, {args.concurrency} connections; "
         "median [min-max]"
     )
-    print(f"{'service':18} {'endpoint':8} {'req/s':>22} {'p99 ms':>24} {'errors':>7}")
+    header = f"{'service':18} {'endpoint':8} {'req/s':>22} {'p99 ms':>24} {'CPU µs/req':>20}"
+    print(f"{header} {'errors':>7}")
     for s in services:
         for endpoint, runs in s.runs.items():
             rps = spread([r.rps for r in runs])
             p99 = spread([r.p99_ms for r in runs], 2)
+            cpu = spread(s.cpu_us[endpoint]) if s.cpu_us[endpoint] else "-"
             errors = sum(r.errors for r in runs)
-            print(f"{s.name:18} {endpoint:8} {rps:>22} {p99:>24} {errors:7d}")
+            print(f"{s.name:18} {endpoint:8} {rps:>22} {p99:>24} {cpu:>20} {errors:7d}")
     by_name = {s.name: s for s in services}
     print("\nratio generated/baseline, req/s per round (goal: 0.85 or better)")
     for stack in ("go", "fastapi"):
@@ -267,7 +276,11 @@ def report(services: list[Service], args: argparse.Namespace) -> None:
                 g.rps / b.rps for g, b in zip(gen.runs[endpoint], bare.runs[endpoint], strict=True)
             ]
             verdict = "ok" if statistics.median(ratios) >= 0.85 else "below the 0.85 goal"
-            print(f"{label} {spread(ratios, 2)}  {verdict}")
+            # The same ratio from CPU cost: baseline µs per request over generated µs.
+            costs = zip(gen.cpu_us[endpoint], bare.cpu_us[endpoint], strict=True)
+            by_cpu = [b / g for g, b in costs if g > 0]
+            cpu = f"  by CPU per request {spread(by_cpu, 2)}" if by_cpu else ""
+            print(f"{label} {spread(ratios, 2)}  {verdict}{cpu}")
 
 
 def main() -> int:

@@ -19,12 +19,19 @@ runner = CliRunner()
 
 @pytest.fixture
 def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    """An empty working folder, and a private temporary folder (checked empty afterwards)."""
+    work, temp = tmp_path / "work", tmp_path / "temp"
+    work.mkdir()
+    temp.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    monkeypatch.setenv("TMPDIR", str(temp))
+    return work
 
 
-def bench_temp_folders() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("mvpgen-bench-*")}
+def temp_leftovers() -> list[str]:
+    """What mvpgen left in the temporary folder (uv keeps a lock file of its own there)."""
+    return sorted(p.name for p in Path(tempfile.gettempdir()).glob("mvpgen*"))
 
 
 @pytest.mark.parametrize(
@@ -42,14 +49,13 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(
     in_tmp: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], named: str
 ) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    before = bench_temp_folders()
     result = runner.invoke(app, ["bench", *args])
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and named in lines[0], lines
     assert result.stdout == ""
     assert list(in_tmp.iterdir()) == []
-    assert bench_temp_folders() == before
+    assert temp_leftovers() == []
 
 
 def test_help_documents_every_option() -> None:
@@ -74,7 +80,6 @@ def test_bench_measures_both_stacks(in_tmp: Path) -> None:
     """A real run, as a user types it: both stacks rendered, built, served and loaded."""
     mvpgen = Path(sys.executable).parent / "mvpgen"
     command = [str(mvpgen)] if mvpgen.exists() else [sys.executable, "-m", "mvpgen"]
-    before = bench_temp_folders()
     result = subprocess.run(
         [*command, "bench", "--duration", "1", "--json"],
         capture_output=True,
@@ -102,4 +107,4 @@ def test_bench_measures_both_stacks(in_tmp: Path) -> None:
     )
     positive_figures(ratios, "ratios")
     assert list(in_tmp.iterdir()) == []
-    assert bench_temp_folders() == before
+    assert temp_leftovers() == []

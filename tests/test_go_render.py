@@ -74,7 +74,7 @@ def test_module_and_pinned_dependencies(
 ) -> None:
     root = rendered_postgres if db == "postgres" else rendered[1]
     go_mod = (root / "go.mod").read_text()
-    assert go_mod.startswith("module github.com/acme/my-app\n\ngo 1.23")
+    assert go_mod.startswith("module github.com/acme/my-app\n\ngo 1.24")
     go_sum = (root / "go.sum").read_text()
     requirements = [line for line in go_mod.splitlines() if line.startswith("\t")]
     assert requirements

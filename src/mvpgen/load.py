@@ -133,6 +133,10 @@ def drive(
     if result.returncode != 0:
         raise BenchError(f"the load generator failed: {result.stderr.strip()}")
     data = json.loads(result.stdout)
+    if data["requests"] == 0:
+        # Every request was still waiting when the run ended: a stuck service, not a fast one.
+        stuck = f"no request completed in {seconds:g} s"
+        return LoadResult(requests=0, errors=1, rps=0.0, p50_ms=0.0, p99_ms=0.0, first_error=stuck)
     return LoadResult(
         requests=data["requests"],
         errors=data["errors"],
@@ -237,17 +241,32 @@ class Server:
         self.log.seek(0)
         return self.log.read().decode(errors="replace")
 
-    def rss_mb(self) -> float:
-        """The resident memory of every process in the group, in MiB (0 where /proc is absent)."""
-        total_kb = 0
+    def _group(self) -> Iterator[tuple[Path, list[str]]]:
+        """Each process of the group: its /proc folder and its stat fields after the name."""
         for stat in Path("/proc").glob("[0-9]*/stat"):
             with contextlib.suppress(OSError, ValueError, IndexError):
                 fields = stat.read_text().rsplit(")", 1)[1].split()
                 if int(fields[2]) == self.proc.pid:  # the process group id
-                    status = (stat.parent / "status").read_text()
-                    line = next(x for x in status.splitlines() if x.startswith("VmRSS:"))
-                    total_kb += int(line.split()[1])
+                    yield stat.parent, fields
+
+    def rss_mb(self) -> float:
+        """The resident memory of every process in the group, in MiB (0 where /proc is absent)."""
+        total_kb = 0
+        for folder, _ in self._group():
+            with contextlib.suppress(OSError, ValueError, StopIteration):
+                status = (folder / "status").read_text()
+                line = next(x for x in status.splitlines() if x.startswith("VmRSS:"))
+                total_kb += int(line.split()[1])
         return total_kb / 1024
+
+    def cpu_seconds(self) -> float:
+        """The CPU time the group has used so far (user and system; 0 where /proc is absent).
+
+        On a shared machine, CPU time per request is the steadier measure of a service's cost:
+        requests per second also move with whatever else the machine is running.
+        """
+        ticks = sum(int(fields[11]) + int(fields[12]) for _, fields in self._group())
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         stop_group(self.proc)
