@@ -140,6 +140,8 @@ VARIANTS: list[Variant] = [
     Variant("go-postgres-auth", "go", "postgres", (), "shop", auth=True),
     Variant("fastapi-sqlite-auth", "fastapi", "sqlite", (), "shop", auth=True),
     Variant("fastapi-postgres-auth", "fastapi", "postgres", (), "shop", auth=True),
+    Variant("hybrid-sqlite-auth", "hybrid", "sqlite", (), "shop", auth=True),
+    Variant("hybrid-postgres-auth", "hybrid", "postgres", (), "shop", auth=True),
     Variant("hybrid-sqlite-default", "hybrid", "sqlite", (), "shop", without_uv=True),
     Variant("hybrid-sqlite-every-type", "hybrid", "sqlite", EVERY_TYPE, "every-type"),
     Variant("hybrid-sqlite-tricky", "hybrid", "sqlite", TRICKY, "my-app"),

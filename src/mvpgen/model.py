@@ -322,11 +322,6 @@ class ProjectSpec(BaseModel):
                 word = resource.name if resource.name in clash else clash.pop()
                 raise ValueError(f"resource {word!r} is declared twice")
             taken |= words
-        if self.auth and self.stack is Stack.HYBRID:
-            raise ValueError(
-                "--auth is not available for the hybrid stack yet; "
-                "use --stack fastapi or --stack go, or leave --auth out"
-            )
         if self.auth:
             for resource in self.resources:
                 if (

@@ -38,7 +38,7 @@ func TestPasswords(t *testing.T) {
 }
 
 // A hash made by Python's argon2-cffi (PasswordHasher(time_cost=1, memory_cost=1024,
-// parallelism=1)) verifies here: the hybrid stack's two services share the users table.
+// parallelism=1)) verifies here, so a Python service can share the users table.
 func TestPasswordsReadArgon2CFFI(t *testing.T) {
 	p, _ := NewPasswords(fast)
 	const fromPython = "$argon2id$v=19$m=1024,t=1,p=1$bXZwZ2VuLXNhbHQtMTIzNA$tqXQpAQlpV0OiaTAAupUvsDTjqP2iaI+kqst4jyLyQQ"
