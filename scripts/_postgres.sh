@@ -1,8 +1,9 @@
 # Sourced by scripts/test: a throwaway PostgreSQL server on 127.0.0.1 for the PostgreSQL
 # variants, exported as MVPGEN_POSTGRES_URL (an admin URL; each variant makes its own database).
 # A URL already in MVPGEN_POSTGRES_URL is used as it is. Otherwise the server comes from
-# Debian's packages (installed here when missing), runs from a temporary folder with fsync off,
-# and is stopped when the calling script exits.
+# Debian's packages (installed here when missing), runs from a temporary folder with fsync,
+# synchronous_commit and full_page_writes off (tests need no durability; a benchmark sets
+# MVPGEN_POSTGRES_DURABLE=1 to keep them on), and is stopped when the calling script exits.
 
 postgres_bin() {
     ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
@@ -37,8 +38,10 @@ start_postgres() {
     [ "$(id -u)" = 0 ] && chown postgres "$pg_dir"
     "${run_as[@]}" "$bin/initdb" -D "$pg_dir/data" -U postgres --auth=trust -E UTF8 --no-sync >"$pg_dir/initdb.log" 2>&1 ||
         { cat "$pg_dir/initdb.log" >&2; return 1; }
+    local fast="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [ -n "${MVPGEN_POSTGRES_DURABLE:-}" ] && fast=""
     "${run_as[@]}" "$bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
-        -o "-h 127.0.0.1 -p $port -k $pg_dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+        -o "-h 127.0.0.1 -p $port -k $pg_dir $fast -c max_connections=300" \
         start >/dev/null || { cat "$pg_dir/server.log" >&2; return 1; }
     export MVPGEN_POSTGRES_URL="postgresql://postgres@127.0.0.1:$port/postgres"
     echo "==> PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port" >&2

@@ -16,7 +16,14 @@ from mvpgen.spec import build_project, parse_resource
 needs_git = pytest.mark.skipif(not HAS_GIT, reason="git is not installed")
 
 
-@pytest.mark.parametrize("text", [*EVERY_TYPE_RESOURCES, *TRICKY_RESOURCES])
+@pytest.mark.parametrize(
+    "text",
+    [
+        *EVERY_TYPE_RESOURCES,
+        *TRICKY_RESOURCES,
+        "quote says:str=\"it's\" both:text='say \"hi\"' empty:str= spaced:str='  a  b '",
+    ],
+)
 def test_a_resource_reads_back_as_it_was_written(text: str) -> None:
     resource = parse_resource(text)
     assert parse_resource(manifest.format_resource(resource)) == resource

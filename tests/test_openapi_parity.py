@@ -4,8 +4,9 @@ Both stacks are rendered for one spec. The Go document is a file the template re
 FastAPI one is what the generated app's `openapi()` returns, so this needs the FastAPI project
 installed (uv, from the lock file, sharing the matrix's uv cache). The documents are compared on
 what a client relies on: the paths and methods, each operation's status codes, its parameters,
-and the type (and format, nullability, required-ness) of every field of every request and
-response body. Titles, summaries, descriptions and operation ids may differ.
+and the type (and format, nullability, required-ness, maxLength, minimum, maximum and default)
+of every field of every request and response body. Titles, summaries, descriptions and
+operation ids may differ.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ RESOURCES = [
     "ref:uuid=12345678-1234-5678-1234-567812345678 score:float? active:bool?",
 ]
 METHODS = {"get", "put", "post", "patch", "delete", "head", "options"}
+LIMITS = ("maxLength", "minimum", "maximum", "default")
 
 Shape = Any
 
@@ -103,21 +105,25 @@ def resolve(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def shape(doc: dict[str, Any], schema: dict[str, Any] | None) -> Shape:
-    """What a client relies on in a schema: types, formats, nullability, fields, enums."""
+    """What a client relies on in a schema: types, formats, nullability, fields, enums, and
+    a scalar's maxLength, minimum, maximum and default."""
     if schema is None:
         return None
     schema = resolve(doc, schema)
+    # The bounds and the default a client validates against or relies on when it leaves a
+    # field out (absent and null compare equal: a null default says nothing).
+    limits = {key: schema[key] for key in LIMITS if schema.get(key) is not None}
     if "anyOf" in schema:
-        return ("anyOf", sorted((shape(doc, s) for s in schema["anyOf"]), key=repr))
+        return ("anyOf", sorted((shape(doc, s) for s in schema["anyOf"]), key=repr), limits)
     if "enum" in schema:
-        return ("enum", sorted(schema["enum"]))
+        return ("enum", sorted(schema["enum"]), limits)
     kind = schema.get("type")
     if kind == "array":
-        return ("array", shape(doc, schema.get("items")))
+        return ("array", shape(doc, schema.get("items")), limits)
     if kind == "object" and "properties" in schema:
         fields = {name: shape(doc, field) for name, field in schema["properties"].items()}
         return ("object", fields, sorted(schema.get("required", [])))
-    return (kind or "any", schema.get("format"))
+    return (kind or "any", schema.get("format"), limits)
 
 
 def operations(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:

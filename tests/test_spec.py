@@ -1,10 +1,12 @@
 import json
+import keyword
 import shlex
 import sys
 
 import pytest
 
 from helpers import EVERY_TYPE_RESOURCES, TRICKY_RESOURCES, TRICKY_WORDS
+from mvpgen import names
 from mvpgen.errors import MvpgenError, SpecError
 from mvpgen.spec import (
     DEFAULT_RESOURCE,
@@ -318,8 +320,13 @@ def test_tricky_words_work_as_resources(word: str) -> None:
 
 @pytest.mark.parametrize("word", TRICKY_WORDS)
 def test_tricky_words_work_as_fields(word: str) -> None:
+    # The API and the column keep the user's name; the code names are usable identifiers that
+    # shadow nothing, renamed (a trailing `_`) only where they would.
     f = field(f"thing {word}:str")
-    assert f.name == word  # the API and the column keep the user's name
+    assert f.py_name in (word, f"{word}_")
+    assert f.py_name.isidentifier() and not keyword.iskeyword(f.py_name)
+    assert f.py_name not in names.PY_SHADOWED
+    assert f.go_name.isidentifier() and f.go_name[0].isupper()
 
 
 def test_model_works_as_a_field() -> None:

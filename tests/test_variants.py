@@ -18,7 +18,16 @@ def test_variant_ids_are_unique() -> None:
 def test_every_variant_is_a_valid_spec(variant: Variant) -> None:
     spec = variant.spec()
     assert spec.stack.value == variant.stack and spec.db.value == variant.db
-    assert variant.tools
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=[v.id for v in VARIANTS])
+def test_a_variant_needs_the_tools_of_its_stack_and_database(variant: Variant) -> None:
+    # What require_tools looks for: a tool missing here would be neither skipped nor failed.
+    tools = set(variant.tools)
+    assert "make" in tools
+    assert ("go" in tools) == (variant.stack in {"go", "hybrid"})
+    assert ("uv" in tools) == (variant.stack in {"fastapi", "hybrid"})
+    assert ("psql" in tools) == (variant.db == "postgres")
 
 
 def _fields(stack: str = "fastapi") -> list[dict[str, Any]]:

@@ -77,6 +77,12 @@ class Variant:
         return STACK_TOOLS[self.stack] + DB_TOOLS[self.db]
 
     @property
+    def scale_out(self) -> bool:
+        """Whether the matrix also runs it as an API and three `make worker` processes: on
+        PostgreSQL, and on SQLite with the default spec (one resource keeps that run short)."""
+        return self.db == "postgres" or not self.resources
+
+    @property
     def steps(self) -> tuple[str, ...]:
         return STACK_STEPS[self.stack]
 

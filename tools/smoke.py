@@ -27,6 +27,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -55,7 +56,14 @@ UNKNOWN_FIELD = "no_such_field_xyz"
 
 # Values of the right JSON type that the contract still refuses, per field type.
 OUT_OF_RANGE: dict[str, list[tuple[str, Any]]] = {
-    "str": [("a string over 255 characters", "x" * 256)],
+    "str": [
+        ("a string over 255 characters", "x" * 256),
+        ("256 two-byte characters", "é" * 256),
+        ("256 astral-plane characters", "😀" * 256),
+        # PostgreSQL cannot store NUL: refused with a 422 on every database, never a 500.
+        ("a NUL character", "before\u0000after"),
+    ],
+    "text": [("a NUL character", "before\u0000after")],
     "int": [("an integer beyond 64 bits", 2**63), ("a float for an int", 1.5)],
     "datetime": [("a datetime without a time zone", "2024-02-29T12:30:00")],
     "date": [("an impossible date", "2023-02-30")],
@@ -579,6 +587,10 @@ class ResourceSmoke:
         total = self.total()
         self.check_validation(rid, total)
         self.check_body_size(total)
+        self.check_patch_body_size(rid)
+        self.check_unicode(rid)
+        self.check_concurrent_writes()
+        self.check_paging()
         self.check_missing()
         self.check_job(rid, newest_job)
 
@@ -874,6 +886,98 @@ class ResourceSmoke:
             status=413,
             before=total,
         )
+
+    def check_patch_body_size(self, rid: int) -> None:
+        """PATCH has the same 1 MiB limit as POST: a 413, and the row untouched."""
+        s = self.s
+        s.begin("PATCH a body of 1 MiB + 1 byte -> 413, row untouched")
+        before = s.json_of(s.expect(s.request("GET", f"{self.path}/{rid}"), 200))
+        body = b"{" + b" " * (MIB - 1) + b"}"
+        response = s.expect(
+            s.request(
+                "PATCH",
+                f"{self.path}/{rid}",
+                content=body + b" ",
+                headers={"content-type": "application/json"},
+            ),
+            413,
+        )
+        s.check(isinstance(s.json_of(response), dict), 'no {"detail": ...}', response)
+        after = s.json_of(s.expect(s.request("GET", f"{self.path}/{rid}"), 200))
+        s.check(self.same_row(before, after), "a refused PATCH changed the row", response)
+
+    def check_unicode(self, rid: int) -> None:
+        """Text beyond ASCII is stored and echoed exactly, up to the 255-character limit
+        counted in characters, not bytes (nor UTF-16 units); a PATCH with NUL is refused too.
+        (Over the limit and NUL on POST: OUT_OF_RANGE, in check_validation.)"""
+        s = self.s
+        total = self.total()
+        for field in self.fields:
+            name, ftype = field["name"], field["type"]
+            if ftype not in ("str", "text"):
+                continue
+            values = {
+                "multibyte, 255 characters": "é" * 254 + "ß",
+                "astral plane, 255 characters": "😀" * 254 + "𝄞",
+                "mixed scripts and a combining accent": "Zoë 東京 مرحبا e\u0301 ✓",
+            }
+            for what, value in values.items():
+                s.begin(f"POST {name}: {what} -> 201, echoed exactly")
+                row = self.create({**self.sample, name: value})
+                s.check(row[name] == value, f"{name}: sent {value!r}, got {row[name]!r}")
+                got = s.json_of(s.expect(s.request("GET", f"{self.path}/{row['id']}"), 200))
+                s.check(got[name] == value, f"{name} read back as {got[name]!r}")
+                total += 1
+            self.bad_request(
+                f"PATCH {name} with NUL (\\u0000) -> 422",
+                "PATCH",
+                f"{self.path}/{rid}",
+                json={name: "\u0000"},
+                status=422,
+                names=name,
+                before=total,
+            )
+
+    def check_concurrent_writes(self, threads: int = 8, each: int = 4) -> None:
+        """Writes from several connections at once: every one a 201 with an id of its own."""
+        s = self.s
+        s.begin(f"{threads} clients POST {each} rows each at once -> all 201")
+        before = self.total()
+
+        def write(_: int) -> list[httpx.Response]:
+            # Each client on its own connection, acting for the same user (with --auth).
+            with httpx.Client(
+                base_url=s.base_url, timeout=s.client.timeout, headers=s.client.headers
+            ) as client:
+                return [client.post(self.path, json=self.sample) for _ in range(each)]
+
+        with ThreadPoolExecutor(threads) as pool:
+            responses = [r for batch in pool.map(write, range(threads)) for r in batch]
+        ids = []
+        for response in responses:
+            s.expect(response, 201)
+            ids.append(s.json_of(response)["id"])
+            self.created.append(ids[-1])
+        s.check(len(set(ids)) == len(ids), f"concurrent writes shared ids: {sorted(ids)}")
+        after = self.total()
+        s.check(after == before + len(ids), f"total went from {before} to {after}, not +{len(ids)}")
+
+    def check_paging(self) -> None:
+        """Walking the list with the default page (20) sees every row once, in id order."""
+        s = self.s
+        s.begin("walk every page of the default size")
+        total = self.total()
+        s.check(total > 20, f"only {total} rows: the walk would not pass the first page")
+        seen: list[int] = []
+        for offset in range(0, total, 20):
+            response = s.expect(s.request("GET", self.path, params={"offset": offset}), 200)
+            page = s.json_of(response)
+            s.check_envelope(page, limit=20, offset=offset, response=response)
+            s.check(len(page["items"]) == min(20, total - offset), "a short page", response)
+            seen += [item["id"] for item in page["items"]]
+        s.check(seen == sorted(set(seen)), "the pages repeat or reorder rows")
+        s.check(len(seen) == total, f"the pages hold {len(seen)} rows, the total says {total}")
+        s.check(set(self.created) <= set(seen), "rows this run created are missing from the pages")
 
     def check_missing(self) -> None:
         s = self.s

@@ -1,13 +1,18 @@
 """The `mvpgen` command: flags to a spec, errors to exit codes. The work happens in the library."""
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mvpgen import __version__
 from mvpgen.errors import MvpgenError
+
+if TYPE_CHECKING:
+    from mvpgen.evolve import Outcome
 
 app = typer.Typer(
     help="Generate ready-to-run MVP backends — FastAPI, Go, or both — from one resource spec.",
@@ -109,7 +114,7 @@ def new(
         stack = stack or typer.prompt("Stack (fastapi, go, hybrid)", default="fastapi")
         db = db or typer.prompt("Database (sqlite, postgres)", default="sqlite")
         resource = resource or _prompt_resources()
-    try:
+    with _reported("nothing was written"):
         project = spec.build_project(
             name,
             stack=stack or spec.Stack.FASTAPI,
@@ -119,12 +124,6 @@ def new(
             auth=auth,
         )
         target = render.generate(project, output or Path(name), force=force, git=not no_git)
-    except MvpgenError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        typer.echo("interrupted: nothing was written", err=True)
-        raise typer.Exit(130) from None
 
     where = _relative(target)
     extras = ", auth" if project.auth else ""
@@ -177,15 +176,121 @@ def bench(
     def progress(message: str) -> None:
         typer.echo(f"[{time.monotonic() - started:5.1f}s] {message}", err=True)
 
-    try:
+    with _reported("every process stopped, nothing left behind"):
         data = benchmark.run_bench(resource or [], db, duration, progress)
+    typer.echo(json.dumps(data, indent=2) if as_json else benchmark.table(data))
+
+
+add_app = typer.Typer(
+    help="Add a resource or fields to a project mvpgen generated, keeping your edits.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(add_app, name="add")
+
+ProjectOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--project",
+        help="The project to change. [default: the one holding the current folder]",
+        show_default=False,
+    ),
+]
+
+
+@add_app.command("resource")
+def add_resource(
+    spec: Annotated[
+        str,
+        typer.Argument(
+            help="The new resource, as for `new --resource`: 'NAME[/PLURAL] field:type ...'.",
+            show_default=False,
+        ),
+    ],
+    project: ProjectOption = None,
+) -> None:
+    """Add a resource: its code, tests, API document and a migration creating its table."""
+    from mvpgen import evolve
+
+    _evolve(lambda root: evolve.add_resource(root, spec), project)
+
+
+@add_app.command("field")
+def add_field(
+    resource: Annotated[str, typer.Argument(help="The resource to extend.", show_default=False)],
+    fields: Annotated[
+        list[str],
+        typer.Argument(
+            help="Fields as in a spec: name:type[?][=default]. On an existing table a field "
+            "needs a default (=value) or '?', so the rows already there get a value.",
+            show_default=False,
+        ),
+    ],
+    project: ProjectOption = None,
+) -> None:
+    """Add fields to a resource, with a migration adding their columns."""
+    from mvpgen import evolve
+
+    _evolve(lambda root: evolve.add_fields(root, resource, fields), project)
+
+
+@app.command()
+def update(project: ProjectOption = None) -> None:
+    """Render the project with this mvpgen's templates and merge the changes into yours."""
+    from mvpgen import evolve
+
+    _evolve(evolve.update, project)
+
+
+def _evolve(command: Callable[[Path], "Outcome"], project: Path | None) -> None:
+    """Run an add/update command; report what the merge did. Conflicts exit 1."""
+    from mvpgen import evolve
+
+    with _reported("the project may be half-merged; `git status` shows what"):
+        root = project.resolve() if project else evolve.find_project(Path.cwd())
+        if project and not (root / "mvpgen.toml").is_file():
+            root = evolve.find_project(root)
+        outcome = command(root)
+    result = outcome.result
+    if result is None:
+        typer.echo("Nothing to change: the project is what this mvpgen renders.")
+        return
+    if outcome.migration:
+        typer.echo(f"Migration {outcome.migration}")
+    for label, paths in (
+        ("added", result.added),
+        ("updated", result.updated),
+        ("merged", result.merged),
+        ("removed", result.removed),
+        ("kept", result.kept),
+        ("CONFLICT", result.conflicts),
+    ):
+        for path in paths:
+            typer.echo(f"  {label:<9} {path}")
+    if result.conflicts:
+        typer.echo(
+            f"error: {len(result.conflicts)} file(s) have conflict markers (<<<<<<< yours ... "
+            f">>>>>>> mvpgen): resolve them, then `git add` and `git commit`",
+            err=True,
+        )
+        raise typer.Exit(1)
+    if result.touched:
+        typer.echo(f"Committed: {outcome.message}")
+    if outcome.migration:
+        typer.echo("Next: make migrate (or make run, which migrates on start)")
+
+
+@contextmanager
+def _reported(interrupted: str) -> Iterator[None]:
+    """A user's error: its one line and exit code, no traceback. Ctrl-C: `interrupted`, 130."""
+    try:
+        yield
     except MvpgenError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        typer.echo("interrupted: every process stopped, nothing left behind", err=True)
+        typer.echo(f"interrupted: {interrupted}", err=True)
         raise typer.Exit(130) from None
-    typer.echo(json.dumps(data, indent=2) if as_json else benchmark.table(data))
 
 
 def _prompt_resources() -> list[str]:

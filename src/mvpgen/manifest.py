@@ -7,6 +7,7 @@ can be rendered again, unchanged, long after it was applied.
 """
 
 import json
+import re
 import shlex
 import tomllib
 from collections.abc import Sequence
@@ -23,6 +24,8 @@ from mvpgen.model import FieldSpec, ProjectSpec, ResourceSpec
 from mvpgen.spec import first_error, parse_resource
 
 MANIFEST_NAME = "mvpgen.toml"
+# A word the spec grammar (shlex) reads as it is; anything else is quoted.
+_PLAIN_WORD = re.compile(r"[\w@%+=:,./?-]+")
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ def format_field(field: FieldSpec) -> str:
     word = f"{field.name}:{field.type.value}{'?' if field.optional else ''}"
     if field.has_default:
         word += "=" + _format_default(field)
-    return shlex.quote(word) if shlex.split(word) != [word] else word
+    return word if _PLAIN_WORD.fullmatch(word) else shlex.quote(word)
 
 
 def _format_default(field: FieldSpec) -> str:
