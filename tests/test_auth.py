@@ -8,11 +8,11 @@ import pytest
 from typer.testing import CliRunner
 
 from helpers import TRICKY_RESOURCES, project
-from test_generated_text import generator_talk
 from mvpgen import render
 from mvpgen.cli import app
 from mvpgen.errors import SpecError
 from mvpgen.spec import build_project
+from test_generated_text import generator_talk
 
 runner = CliRunner()
 
