@@ -45,14 +45,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+# Run as a script (python benchmarks/bench_jobs.py, in .venv): its folder is on sys.path, so
+# the sibling bench_service imports as a module, and mvpgen is the installed one.
+from bench_service import ensure_hey, free_port, run, stop
+
+from mvpgen.render import generate
+from mvpgen.spec import build_project
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "src"))
-sys.path.insert(0, str(REPO / "benchmarks"))
-
-from bench_service import ensure_hey, free_port, run, stop  # noqa: E402
-
-from mvpgen.render import generate  # noqa: E402
-from mvpgen.spec import build_project  # noqa: E402
 
 RESOURCE = "item name:str"
 PATH = "/api/v1/items"

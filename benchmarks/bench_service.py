@@ -16,9 +16,11 @@ both sides do the same work; they log as in production (JSON, INFO: one line per
 
 A generated service and its baseline are served side by side and loaded in turn, alternating
 which goes first, for --rounds rounds; the report gives each figure's median and range, and
-the ratio generated/baseline per round (goal: 0.85 or better) as median and range. A run in
-which the load generator saw any error gives no ratio. With two or more cores the servers are
-pinned to the first and the load generator to the others.
+the ratio generated/baseline per round (goal: 0.85 or better) as median and range. Beside
+req/s it gives the CPU time each service spent per request (from /proc) and the same ratio by
+CPU cost, which moves much less than req/s when the machine is shared. A run in which the load
+generator saw any error, or no request completed, gives no ratio. With two or more cores the
+servers are pinned to the first and the load generator to the others.
 
     python benchmarks/bench_service.py [--db sqlite|postgres] [--stack go|fastapi]
         [--rounds 5] [--duration 5] [--concurrency 32] [--workdir DIR]

@@ -25,6 +25,7 @@ def test_cli_benchmark_runs() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "new    / copier copy" in result.stdout
+    assert "add field / new" in result.stdout
 
 
 def load_bench_service() -> Any:

@@ -62,6 +62,13 @@ def test_rendered_files_speak_only_of_the_project(
     assert generator_talk(root) == []
 
 
+@pytest.mark.parametrize("db", DBS)
+def test_rendered_auth_files_speak_only_of_the_project(db: str, tmp_path: Path) -> None:
+    spec = project("shop", EVERY_TYPE_RESOURCES, stack="go", db=db, auth=True)
+    root = render.generate(spec, tmp_path / "shop", git=False)
+    assert generator_talk(root) == []
+
+
 @pytest.mark.parametrize(
     "line",
     [

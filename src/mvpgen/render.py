@@ -32,7 +32,7 @@ class Layer(NamedTuple):
     template: str
     answers: dict[str, Any]
     # A folder inside the project ("" is its root): the hybrid stack renders the FastAPI and
-    # Go projects, unchanged but for their `spec.stack` conditionals, into api/ and core/.
+    # Go projects into api/ and core/, where the hybrid overlay replaces their seams (copier.yml).
     subdir: str = ""
 
 
