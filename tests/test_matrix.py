@@ -19,11 +19,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -362,6 +364,8 @@ def test_variant(
     checks = serve_and_smoke(project, served, database_url, **no_uv)
     if variant.scale_out:
         checks += scale_out_and_smoke(project, served, database_url)
+    if variant.stopped_under_load:
+        checks += stop_under_load(project, served, database_url)
     print(
         f"{variant.id}: {project.timings()}, smoke {checks} checks, total "
         f"{time.monotonic() - start:.1f}s"
@@ -553,4 +557,162 @@ def who_ran(jobs: list[int], api: Server, workers: list[Server]) -> list[str]:
         problems.append("the run made no jobs: nothing shows the workers worked")
     shares = [len(jobs_logged(worker, "job succeeded")) for worker in workers]
     print(f"scale-out: {len(jobs)} jobs, run by the three workers as {shares}")
+    return problems
+
+
+# The load of the stop-under-load step: a few clients on keep-alive connections, each posting
+# at most this many rows, to 127.0.0.1 only.
+LOAD_CLIENTS = 8
+LOAD_POSTS_EACH = 60
+DRAIN_SECONDS = 2.0
+
+
+@dataclass
+class LoadResult:
+    acknowledged: list[int]  # ids of the rows a 201 acknowledged
+    failures: list[str]  # requests sent that got no answer, or an answer other than 201
+
+
+def stop_under_load(project: Project, served: list[Server], database_url: str) -> int:
+    """SIGTERM to `make run` while clients post, then a restart on the same database.
+
+    The clients behave as behind a load balancer: they stop starting requests once /readyz
+    answers 503, which the server does for SHUTDOWN_DRAIN_SECONDS before it stops. With the
+    drain period on, no request may fail mid-flight (a reset, a closed keep-alive connection:
+    a client could not tell whether it was written), and after the restart every acknowledged
+    row is there, with its one job run exactly once.
+    """
+    variant, spec = project.variant, project.variant.spec()
+    resource = spec.model_dump(mode="json")["resources"][0]
+    core = {"CORE_PORT": str(free_port())} if variant.stack == "hybrid" else {}
+    drain = {"SHUTDOWN_DRAIN_SECONDS": str(DRAIN_SECONDS)}
+    server = Server(project, free_port(), database_url, **drain, **core)
+    served.append(server)
+    try:
+        wait_ready(server.base_url, READY_TIMEOUT, alive=server.alive)
+        newest_before = newest_job_id(server.base_url)
+    except SmokeFailure as exc:
+        server.stop()
+        pytest.fail(f"{variant.id}: `make run` did not start:\n{exc}\n{tail(server.output())}")
+    load = Load(server.base_url, resource)
+    load.start()
+    load.wait_for(LOAD_CLIENTS * 5)  # under way on every connection
+    problems = server.stop()
+    result = load.finish()
+    if not load.saw_draining:
+        problems.append("the clients never saw /readyz answer 503 before the server stopped")
+    problems += [f"mid-flight failure: {failure}" for failure in result.failures]
+
+    restarted = Server(project, free_port(), database_url, **core)
+    served.append(restarted)
+    try:
+        wait_ready(restarted.base_url, READY_TIMEOUT, alive=restarted.alive)
+        problems += account_for(restarted.base_url, resource, result.acknowledged, newest_before)
+    except SmokeFailure as exc:
+        problems.append(str(exc))
+    problems += [f"restarted: {p}" for p in restarted.stop()]
+    if problems:
+        pytest.fail(
+            f"{variant.id}: SIGTERM under load ({LOAD_CLIENTS} clients, drain "
+            f"{DRAIN_SECONDS:.0f} s), then a restart:\n- "
+            + "\n- ".join(problems)
+            + f"\n\n--- make run output (tail) ---\n{tail(server.output(), 60)}",
+            pytrace=False,
+        )
+    print(
+        f"{variant.id}: stopped under load: {len(result.acknowledged)} rows acknowledged, "
+        "all there after the restart, each job run once"
+    )
+    return len(result.acknowledged)
+
+
+class Load:
+    """Clients posting the resource's sample on keep-alive connections, and a balancer that
+    polls /readyz and stops them starting requests once it answers anything but 200."""
+
+    def __init__(self, base_url: str, resource: dict[str, Any]) -> None:
+        self.base_url = base_url
+        self.resource = resource
+        self.ready = threading.Event()
+        self.ready.set()
+        self.saw_draining = False
+        self.done = threading.Event()
+        self.lock = threading.Lock()
+        self.result = LoadResult([], [])
+        self.threads = [threading.Thread(target=self.client) for _ in range(LOAD_CLIENTS)]
+        self.threads.append(threading.Thread(target=self.balancer))
+
+    def start(self) -> None:
+        for thread in self.threads:
+            thread.start()
+
+    def wait_for(self, acknowledged: int, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.result.acknowledged) < acknowledged and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def finish(self) -> LoadResult:
+        self.done.set()
+        for thread in self.threads:
+            thread.join()
+        return self.result
+
+    def client(self) -> None:
+        path, body = self.resource["path"], self.resource["sample"]
+        with httpx.Client(base_url=self.base_url, timeout=30) as client:
+            for _ in range(LOAD_POSTS_EACH):
+                if not self.ready.is_set() or self.done.is_set():
+                    return
+                try:
+                    response = client.post(path, json=body)
+                except httpx.ConnectError:
+                    return  # refused before anything was sent: nothing to account for
+                except httpx.HTTPError as exc:
+                    with self.lock:
+                        self.result.failures.append(f"POST {path}: {type(exc).__name__}: {exc}")
+                    return
+                with self.lock:
+                    if response.status_code == 201:
+                        self.result.acknowledged.append(int(response.json()["id"]))
+                    else:
+                        self.result.failures.append(
+                            f"POST {path} -> {response.status_code} {response.text[:200]}"
+                        )
+
+    def balancer(self) -> None:
+        while not self.done.is_set():
+            try:
+                status = httpx.get(f"{self.base_url}/readyz", timeout=5).status_code
+            except httpx.HTTPError:
+                status = 0
+            if status != 200:
+                self.saw_draining = status == 503
+                self.ready.clear()
+                return
+            time.sleep(0.1)
+
+
+def account_for(
+    base_url: str, resource: dict[str, Any], acknowledged: list[int], newest_before: int
+) -> list[str]:
+    """Problems unless every acknowledged row is there, with exactly one job for it (and one
+    for no other row), run once."""
+    problems = []
+    jobs = settled_jobs(base_url, after=newest_before)
+    with httpx.Client(base_url=base_url, timeout=10) as client:
+        missing = [
+            rid
+            for rid in acknowledged
+            if client.get(f"{resource['path']}/{rid}").status_code != 200
+        ]
+        details = [client.get(f"/api/v1/jobs/{job}").json() for job in jobs]
+    if missing:
+        problems.append(f"acknowledged rows missing after the restart: {missing}")
+    mine = Counter(job["payload"]["id"] for job in details if job["kind"] == resource["job_kind"])
+    if wrong := {rid: mine[rid] for rid in acknowledged if mine[rid] != 1}:
+        problems.append(f"acknowledged rows without exactly one job (row: jobs): {wrong}")
+    if unknown := sorted(set(mine) - set(acknowledged)):
+        problems.append(f"jobs for rows no 201 acknowledged: {unknown}")
+    if twice := [job["id"] for job in details if job["attempts"] != 1]:
+        problems.append(f"jobs run more than once (attempts != 1): {twice}")
     return problems

@@ -83,6 +83,14 @@ class Variant:
         return self.db == "postgres" or not self.resources
 
     @property
+    def stopped_under_load(self) -> bool:
+        """Whether the matrix also stops `make run` with SIGTERM under load and restarts it:
+        every stack on each database once (not with --auth: the load posts anonymously)."""
+        if self.auth:
+            return False
+        return not self.resources or (self.db == "postgres" and self.resources == EVERY_TYPE)
+
+    @property
     def steps(self) -> tuple[str, ...]:
         return STACK_STEPS[self.stack]
 

@@ -1,10 +1,11 @@
 """Render a validated spec into a project folder, atomically.
 
 A stack is a list of layers, each a copier template under `templates/`: the project layer once,
-the resource layer once per resource (Rails-style: the same template would add a resource
-later). Everything is rendered into a temporary folder beside the target and moved into place
-only when every layer rendered and the code was formatted, so a failure or Ctrl-C leaves
-nothing behind and never touches existing files.
+the resource layer once per resource (Rails-style: `mvpgen add resource` renders it again), and
+the migration layer once per schema change after the first (the manifest's history). The
+project's `mvpgen.toml` is written last. Everything is rendered into a temporary folder beside
+the target and moved into place only when every layer rendered and the code was formatted, so
+a failure or Ctrl-C leaves nothing behind and never touches existing files.
 """
 
 import contextlib
