@@ -50,25 +50,28 @@ def skip_or_fail(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-def spec_for(stack: str, auth: bool) -> ProjectSpec:
+def spec_for(stack: str, auth: bool = False) -> ProjectSpec:
     return build_project("parity", stack=stack, resources=RESOURCES, auth=auth)
 
 
-def go_document(tmp_path: Path, auth: bool) -> dict[str, Any]:
-    root = generate(spec_for("go", auth), tmp_path / "go", git=False)
+def go_document(tmp_path: Path, auth: bool = False) -> dict[str, Any]:
+    root = generate(spec_for("go", auth), tmp_path / ("go-auth" if auth else "go"), git=False)
     doc: dict[str, Any] = json.loads((root / "internal" / "httpapi" / "openapi.json").read_text())
     return doc
 
 
-def fastapi_document(tmp_path: Path, auth: bool) -> dict[str, Any]:
+def run_in_fastapi_project(tmp_path: Path, script: str, auth: bool = False) -> str:
+    """Run a Python script in the generated FastAPI project's environment (installed once);
+    returns its last line of output."""
     if not (templates_root() / "fastapi" / "project").is_dir():
         pytest.skip("the FastAPI template is not there yet")
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     uv = shutil.which("uv", path=path)
     if uv is None:
         skip_or_fail("the parity test needs uv to install the FastAPI project")
-    spec = spec_for("fastapi", auth)
-    root = generate(spec, tmp_path / "fastapi", git=False)
+    root = tmp_path / ("fastapi-auth" if auth else "fastapi")
+    if not root.is_dir():
+        generate(spec_for("fastapi", auth), root, git=False)
     env = {
         key: value
         for key, value in os.environ.items()
@@ -80,10 +83,6 @@ def fastapi_document(tmp_path: Path, auth: bool) -> dict[str, Any]:
     env.setdefault("UV_PYTHON", str(Path(base).resolve()))
     # Importing the app configures it from the environment: keep it off any real database.
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'parity.db'}"
-    script = (
-        f"import json; from {spec.package}.main import create_app; "
-        "print(json.dumps(create_app().openapi()))"
-    )
     result = subprocess.run(
         [uv, "run", "--locked", "python", "-c", script],
         cwd=root,
@@ -92,8 +91,17 @@ def fastapi_document(tmp_path: Path, auth: bool) -> dict[str, Any]:
         text=True,
         timeout=900,
     )
-    assert result.returncode == 0, f"the FastAPI app did not describe itself:\n{result.stderr}"
-    doc: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    assert result.returncode == 0, f"the FastAPI app failed:\n{result.stderr}"
+    return result.stdout.strip().splitlines()[-1]
+
+
+def fastapi_document(tmp_path: Path, auth: bool = False) -> dict[str, Any]:
+    package = spec_for("fastapi").package
+    script = (
+        f"import json; from {package}.main import create_app; "
+        "print(json.dumps(create_app().openapi()))"
+    )
+    doc: dict[str, Any] = json.loads(run_in_fastapi_project(tmp_path, script, auth))
     return doc
 
 
@@ -151,14 +159,18 @@ def operations(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return found
 
 
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("parity")
+
+
 @pytest.fixture(scope="module", params=[False, True], ids=["plain", "auth"])
 def documents(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, scratch: Path
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Both documents, without and with --auth."""
     auth: bool = request.param
-    tmp_path = tmp_path_factory.mktemp("parity")
-    return go_document(tmp_path, auth), fastapi_document(tmp_path, auth)
+    return go_document(scratch, auth), fastapi_document(scratch, auth)
 
 
 def test_same_paths_and_methods(documents: tuple[dict[str, Any], dict[str, Any]]) -> None:
@@ -186,6 +198,61 @@ def test_same_body_and_response_fields(documents: tuple[dict[str, Any], dict[str
             assert go[name]["responses"][status] == fastapi[name]["responses"][status], (
                 f"{name}: {status} response"
             )
+
+
+def nullable(doc: dict[str, Any], schema: dict[str, Any]) -> bool:
+    return any(kind.get("type") == "null" for kind in resolve(doc, schema).get("anyOf", []))
+
+
+def test_patch_refuses_null_where_the_document_says_so(
+    documents: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    """A PATCH field is nullable exactly when the field is optional (nullable on create): the
+    services answer 422 to null for the others, and the documents must not invite it."""
+    for doc in documents:
+        schemas = doc["components"]["schemas"]
+        updates = [name for name in schemas if name.endswith("Update")]
+        assert updates, "no Update schema"
+        for name in updates:
+            create = schemas[name.removesuffix("Update") + "Create"]["properties"]
+            for field, schema in schemas[name]["properties"].items():
+                assert nullable(doc, schema) == nullable(doc, create[field]), f"{name}.{field}"
+
+
+def test_bad_json_is_a_documented_422_never_400(
+    documents: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    """A body that is not JSON (or not UTF-8) is answered 422 in every stack: every operation
+    with a body documents 422, and no document lists a 400 no service sends."""
+    for doc in documents:
+        for name, op in operations(doc).items():
+            assert "400" not in op["responses"], name
+            if op["body"] is not None:
+                assert "422" in op["responses"], name
+
+
+def test_fastapi_405_lists_every_method_of_the_path(
+    scratch: Path, documents: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    """405 carries Allow with every method the document gives the path (RFC 9110), not only
+    those of the first route that matched. (The Go mux does this itself; the matrix's
+    schemathesis run checks Allow against every stack as served.)"""
+    _, fastapi = documents
+    package = spec_for("fastapi").package
+    paths = [path.replace("{row_id}", "1").replace("{job_id}", "1") for path in fastapi["paths"]]
+    script = (
+        "import json; from fastapi.testclient import TestClient; "
+        f"from {package}.main import create_app; client = TestClient(create_app()); "
+        f"print(json.dumps({{p: [client.request('PUT', p).status_code, "
+        f"client.request('PUT', p).headers.get('allow', '')] for p in {paths!r}}}))"
+    )
+    answers = json.loads(run_in_fastapi_project(scratch, script))
+    for path, item in fastapi["paths"].items():
+        concrete = path.replace("{row_id}", "1").replace("{job_id}", "1")
+        documented = sorted(method.upper() for method in item if method in METHODS)
+        status, allow = answers[concrete]
+        assert status == 405, f"PUT {path}: {status}"
+        assert sorted(m.strip() for m in allow.split(",")) == documented, f"PUT {path}: {allow}"
 
 
 def test_same_security(documents: tuple[dict[str, Any], dict[str, Any]]) -> None:

@@ -190,7 +190,7 @@ TYPES: dict[FieldType, TypeRow] = {
     ),
     FieldType.DATE: TypeRow(
         py_type="dt.date",
-        py_input="dt.date",
+        py_input="Date",
         sa_type="sa.Date()",
         go_type="Date",
         go_parser="parseDate",

@@ -77,3 +77,12 @@ func TestWithDotEnv(t *testing.T) {
 		t.Errorf("the environment should win over the file: LogLevel = %v", cfg.LogLevel)
 	}
 }
+
+func TestLogLevelInAnyCase(t *testing.T) {
+	for _, given := range []string{"warning", "Warning", "WARN", "warn"} {
+		cfg, err := Load(env(map[string]string{"LOG_LEVEL": given}))
+		if err != nil || cfg.LogLevel != slog.LevelWarn {
+			t.Errorf("LOG_LEVEL=%s: level %v, error %v; want WARN", given, cfg.LogLevel, err)
+		}
+	}
+}
