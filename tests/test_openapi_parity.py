@@ -55,7 +55,10 @@ def spec_for(stack: str, auth: bool = False) -> ProjectSpec:
 
 
 def go_document(tmp_path: Path, auth: bool = False) -> dict[str, Any]:
-    root = generate(spec_for("go", auth), tmp_path / ("go-auth" if auth else "go"), git=False)
+    # Rendered once: xdist may set the module's fixture up again for the same parameter.
+    root = tmp_path / ("go-auth" if auth else "go")
+    if not root.is_dir():
+        generate(spec_for("go", auth), root, git=False)
     doc: dict[str, Any] = json.loads((root / "internal" / "httpapi" / "openapi.json").read_text())
     return doc
 
