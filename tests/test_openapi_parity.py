@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 # Every field type, optional fields, defaults, and names that are reserved somewhere.
 RESOURCES = [
     "order type:str date:date default:bool=true range:int? select:uuid? map:text at:datetime? "
-    "key:float=1.5 value:str?=hi",
+    "key:float=1.5 value:str?=hi buyer:ref(person) gift_for:ref(person)? limit:int? q:str?",
     "person/people name:str born:date=2024-02-29 seen:datetime=2024-01-31T09:00:00Z "
     "ref:uuid=12345678-1234-5678-1234-567812345678 score:float? active:bool?",
 ]
@@ -201,6 +201,28 @@ def test_same_body_and_response_fields(documents: tuple[dict[str, Any], dict[str
             assert go[name]["responses"][status] == fastapi[name]["responses"][status], (
                 f"{name}: {status} response"
             )
+
+
+def test_every_list_parameter_is_documented(
+    documents: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    """Both documents list every filter of the spec, `sort`, and `q` where there is text."""
+    for resource in spec_for("go").resources:
+        wanted = {f"query:{f['param']}" for f in resource.filters}
+        wanted |= {"query:limit", "query:offset", "query:sort"}
+        wanted |= {"query:q"} if resource.search_fields else set()
+        for doc in documents:
+            found = operations(doc)[f"GET {resource.path}"]["parameters"]
+            assert set(found) == wanted, resource.name
+
+
+def test_a_referenced_resource_documents_the_409(
+    documents: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    for doc in documents:
+        responses = operations(doc)["DELETE /api/v1/people/{row_id}"]["responses"]
+        assert "409" in responses
+        assert "409" not in operations(doc)["DELETE /api/v1/orders/{row_id}"]["responses"]
 
 
 def nullable(doc: dict[str, Any], schema: dict[str, Any]) -> bool:

@@ -286,7 +286,7 @@ def test_no_resource_gives_the_sample_resource() -> None:
 def test_resources_keep_their_order() -> None:
     project = build_project("shop", resources=EVERY_TYPE_RESOURCES)
     assert [r.name for r in project.resources] == ["product", "person"]
-    assert {f.type for r in project.resources for f in r.fields} == set(FieldType)
+    assert {f.type for r in project.resources for f in r.fields} == set(FieldType) - {FieldType.REF}
 
 
 def test_spec_json_is_what_the_templates_receive() -> None:
@@ -717,3 +717,87 @@ def test_similar_but_distinct_names_are_fine() -> None:
         "UserID",
         "Userid",
     ]
+
+
+# --- references and list queries --------------------------------------------------------------
+
+
+def test_a_reference_is_a_column_named_after_it() -> None:
+    project = build_project(
+        "shop",
+        resources=["order total:float customer:ref buyer:ref(customer)?", "customer name:str"],
+    )
+    customer, order = project.resources  # referenced first, whatever the command line's order
+    assert (customer.name, order.name) == ("customer", "order")
+    by_name = {f.name: f for f in order.fields}
+    assert (by_name["customer_id"].ref, by_name["customer_id"].ref_table) == (
+        "customer",
+        "customers",
+    )
+    assert (by_name["buyer_id"].ref, by_name["buyer_id"].optional) == ("customer", True)
+    assert project.referrers["customer"] == [
+        {"resource": "order", "table": "orders", "column": "customer_id"},
+        {"resource": "order", "table": "orders", "column": "buyer_id"},
+    ]
+    assert project.ancestors == {"customer": [], "order": ["customer"]}
+
+
+def test_ancestors_are_transitive_and_in_dependency_order() -> None:
+    project = build_project(
+        "shop", resources=["line order:ref", "order customer:ref", "customer name:str"]
+    )
+    assert [r.name for r in project.resources] == ["customer", "order", "line"]
+    assert project.ancestors["line"] == ["customer", "order"]
+
+
+@pytest.mark.parametrize(
+    "resources, reason",
+    [
+        (["order customer:ref"], "references 'customer', which is not a resource"),
+        (["ant bee:ref", "bee ant:ref"], "cycle (ant -> bee -> ant)"),
+        (["ant bee:ref", "bee cat:ref?", "cat ant:ref"], "cycle (ant -> bee -> cat -> ant)"),
+        (["ant boss:ref(ant)?"], "resource 'ant' references itself"),
+        (["ant bee:ref=3", "bee x:int"], "cannot have a default"),
+        (["ant bee_id:ref", "bee x:int"], "write it as bee:ref"),
+        (["ant bee:ref(Bee)", "bee x:int"], "not snake_case"),
+    ],
+)
+def test_bad_references_are_refused_in_one_line(resources: list[str], reason: str) -> None:
+    message = project_error(resources=resources)
+    assert reason in message and "\n" not in message
+
+
+def test_list_filters_per_field_type() -> None:
+    resource = build_project(
+        "shop", resources=["order total:float? title:str limit:int paid:bool"]
+    ).resources[0]
+    params = {f["param"]: f["op"] for f in resource.filters}
+    assert params == {
+        "total": "eq",
+        "total__isnull": "isnull",
+        "total__gte": "gte",
+        "total__gt": "gt",
+        "total__lte": "lte",
+        "total__lt": "lt",
+        "title": "eq",
+        # A field named like a list parameter is matched with __eq.
+        "limit__eq": "eq",
+        "limit__gte": "gte",
+        "limit__gt": "gt",
+        "limit__lte": "lte",
+        "limit__lt": "lt",
+        "paid": "eq",
+    }
+    assert resource.search_fields == ["title"]
+    assert resource.sort_columns == [
+        "id",
+        "total",
+        "title",
+        "limit",
+        "paid",
+        "created_at",
+        "updated_at",
+    ]
+    cases = resource.list_cases
+    assert {"query": {"sort": "no_such_column"}, "loc": "sort"} in cases["errors"]
+    assert cases["search"]["field"] == "title"

@@ -37,8 +37,10 @@ DB_TOOLS: dict[str, tuple[str, ...]] = {
     "postgres": ("psql",),  # and a server: see Variant.database_url
 }
 
-# Every field type, optional and default values, an irregular plural, two resources.
+# Every field type, optional and default values, an irregular plural, and references: a
+# resource given before the two it references (one of them twice, once optionally).
 EVERY_TYPE = (
+    "purchase buyer:ref(person) gift_for:ref(person)? product:ref quantity:int=1",
     "person/people name:str bio:text? age:int=0 height:float? active:bool=true "
     "born:date? last_seen:datetime? ref:uuid?",
     "product title:str price:float stock:int=0 weight:float=1.5 released:date=2024-01-31 "

@@ -32,6 +32,9 @@ def run_ingest_check(
 ) -> int:
     """Ingest a batch per resource through core, read it through api; return the checks passed."""
     checks = 0
+    # The ids ingested per resource: the references of later resources (the spec lists the
+    # referenced first) point at them.
+    ingested: dict[str, list[int]] = {}
     with httpx.Client(timeout=30.0) as client:
         if spec.get("auth"):
             account = {"email": f"ingest-{uuid.uuid4().hex[:10]}@example.com", "password": "x" * 12}
@@ -47,9 +50,19 @@ def run_ingest_check(
             ingest = f"{core_url}/ingest/{resource['plural']}"
             collection = f"{api_url}{resource['path']}"
             where = f"{resource['name']}: "
-            sample = resource["sample"]
+            refs = {f["name"]: f["ref"] for f in resource["fields"] if f.get("ref")}
+            sample = resource["sample"] | {name: ingested[ref][0] for name, ref in refs.items()}
             fields = {field["name"]: field["type"] for field in resource["fields"]}
             before = _expect(client.get(collection), 200, where + "list")["total"]
+
+            # A reference to a row that does not exist refuses the batch, naming the field.
+            for name in refs:
+                bad = [sample, {**sample, name: 987_654_321}]
+                body = _expect(client.post(ingest, json=bad), 422, where + f"a missing {name}")
+                locs = [error["loc"] for error in body["detail"]]
+                if locs != [["body", 1, name]]:
+                    raise SmokeFailure(f"{where}422 locs {locs}, want [['body', 1, {name!r}]]")
+                checks += 1
 
             # One bad item refuses the whole batch, naming the item's index; nothing is written.
             bad = [sample, {**sample, UNKNOWN_FIELD: 1}]
@@ -64,6 +77,7 @@ def run_ingest_check(
             rows = _expect(client.post(ingest, json=[sample] * BATCH), 201, where + "ingest")
             if not isinstance(rows, list) or len(rows) != BATCH:
                 raise SmokeFailure(f"{where}ingest of {BATCH} returned {rows!r}")
+            ingested[resource["name"]] = [row["id"] for row in rows]
             checks += 1
             for row in rows:
                 got = _expect(client.get(f"{collection}/{row['id']}"), 200, where + "read back")

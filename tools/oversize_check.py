@@ -44,19 +44,23 @@ def _send(base_url: str, path: str, body: bytes, streamed: bool) -> str:
         connection.close()
 
 
-def run_oversize_check(base_url: str, spec: dict[str, Any], tries: int = TRIES) -> int:
-    """Every resource's POST, `tries` times declared and `tries` times streamed; returns the
-    number of requests, all answered 413."""
+def run_oversize_check(
+    base_url: str, spec: dict[str, Any], tries: int = TRIES, *, ingest: bool = False
+) -> int:
+    """Every resource's POST (with `ingest`, the hybrid core's POST /ingest/{plural}), `tries`
+    times declared and `tries` times streamed; returns the number of requests, all answered
+    413."""
     body = b'{"padding": "' + b"x" * BODY_BYTES + b'"}'
     sent = 0
     for resource in spec["resources"]:
+        path = f"/ingest/{resource['plural']}" if ingest else resource["path"]
         for streamed in (False, True):
-            outcomes = [_send(base_url, resource["path"], body, streamed) for _ in range(tries)]
+            outcomes = [_send(base_url, path, body, streamed) for _ in range(tries)]
             wrong = [outcome for outcome in outcomes if outcome != "413"]
             if wrong:
                 how = "streamed" if streamed else "with its length declared"
                 raise SmokeFailure(
-                    f"a {len(body)}-byte POST {resource['path']} {how}: {len(wrong)} of "
+                    f"a {len(body)}-byte POST {path} {how}: {len(wrong)} of "
                     f"{tries} did not end in a readable 413: {sorted(set(wrong))}"
                 )
             sent += tries

@@ -9,7 +9,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -26,6 +26,7 @@ class FieldType(StrEnum):
     DATE = "date"
     DATETIME = "datetime"
     UUID = "uuid"
+    REF = "ref"  # a reference to a row of another resource: `customer:ref`, `buyer:ref(customer)`
 
 
 class DefaultError(ValueError):
@@ -42,6 +43,7 @@ class TypeRow:
 
     py_type: str  # the Python annotation (models, Read schemas)
     py_input: str  # the validated input annotation of Create/Update schemas (core/fields.py)
+    py_query: str  # the annotation of a list filter's value, read from a query string
     sa_type: str  # the SQLAlchemy column type, `sa` imported
     go_type: str  # the Go type in the store package, without an optional field's pointer
     go_parser: str  # the Go function (internal/httpapi/parse.go) reading one JSON value
@@ -89,6 +91,10 @@ def _datetime(raw: str) -> str:
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
+def _no_default(raw: str) -> Any:
+    raise DefaultError("cannot be a default of a reference (make the reference optional instead)")
+
+
 def _go_date(value: str) -> str:
     day = dt.date.fromisoformat(value)
     return f"Date{{Year: {day.year}, Month: {day.month}, Day: {day.day}}}"
@@ -111,6 +117,7 @@ TYPES: dict[FieldType, TypeRow] = {
     FieldType.STR: TypeRow(
         py_type="str",
         py_input="Str255",
+        py_query="QueryStr255",
         sa_type=f"sa.String({STR_MAX_LENGTH})",
         go_type="string",
         go_parser="parseShortString",
@@ -127,6 +134,7 @@ TYPES: dict[FieldType, TypeRow] = {
     FieldType.TEXT: TypeRow(
         py_type="str",
         py_input="Text",
+        py_query="str",
         sa_type="sa.Text()",
         go_type="string",
         go_parser="parseText",
@@ -143,6 +151,7 @@ TYPES: dict[FieldType, TypeRow] = {
     FieldType.INT: TypeRow(
         py_type="int",
         py_input="Int64",
+        py_query="QueryInt64",
         sa_type="sa.BigInteger()",
         go_type="int64",
         go_parser="parseInt64",
@@ -159,6 +168,7 @@ TYPES: dict[FieldType, TypeRow] = {
     FieldType.FLOAT: TypeRow(
         py_type="float",
         py_input="Float",
+        py_query="QueryFloat",
         sa_type="sa.Float()",
         go_type="float64",
         go_parser="parseFloat64",
@@ -175,6 +185,7 @@ TYPES: dict[FieldType, TypeRow] = {
     FieldType.BOOL: TypeRow(
         py_type="bool",
         py_input="Bool",
+        py_query="bool",
         sa_type="sa.Boolean()",
         go_type="bool",
         go_parser="parseBool",
@@ -191,6 +202,7 @@ TYPES: dict[FieldType, TypeRow] = {
     FieldType.DATE: TypeRow(
         py_type="dt.date",
         py_input="Date",
+        py_query="QueryDate",
         sa_type="sa.Date()",
         go_type="Date",
         go_parser="parseDate",
@@ -207,6 +219,7 @@ TYPES: dict[FieldType, TypeRow] = {
     FieldType.DATETIME: TypeRow(
         py_type="dt.datetime",
         py_input="UTCDatetime",
+        py_query="QueryDatetime",
         sa_type="sa.DateTime(timezone=True)",
         go_type="time.Time",
         go_parser="parseDateTime",
@@ -223,6 +236,7 @@ TYPES: dict[FieldType, TypeRow] = {
     FieldType.UUID: TypeRow(
         py_type="uuid.UUID",
         py_input="uuid.UUID",
+        py_query="uuid.UUID",
         sa_type="sa.Uuid()",
         go_type="uuid.UUID",
         go_parser="parseUUID",
@@ -237,6 +251,19 @@ TYPES: dict[FieldType, TypeRow] = {
         go_default=lambda value: f"uuid.MustParse({json.dumps(value)})",
     ),
 }
+# `customer:ref` is the column `customer_id`: an int (a foreign key to customers.id with an
+# index), written and read as that row's id. The samples are the ids of the first and second
+# row of the referenced resource: a test creates those rows before it uses them.
+TYPES[FieldType.REF] = replace(
+    TYPES[FieldType.INT], sample=1, other_sample=2, parse_default=_no_default
+)
+
+# Operators a list filter may add to a field's name (`?total__gte=10`), by field type; the bare
+# name is equality. `isnull` is offered for optional fields of any type.
+RANGE_OPERATORS = ("gte", "gt", "lte", "lt")
+RANGE_TYPES = frozenset({FieldType.INT, FieldType.FLOAT, FieldType.DATE, FieldType.DATETIME})
+# Fields searched by `?q=`.
+SEARCH_TYPES = frozenset({FieldType.STR, FieldType.TEXT})
 
 
 def parse_default(ftype: FieldType, raw: str) -> Any:

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from mvpgen import __version__, names
 from mvpgen.errors import SpecError
 from mvpgen.fieldtypes import FieldType
-from mvpgen.model import FieldSpec, ProjectSpec, ResourceSpec
+from mvpgen.model import FieldSpec, ProjectSpec, ResourceSpec, with_ref_tables
 from mvpgen.spec import first_error, parse_resource
 
 MANIFEST_NAME = "mvpgen.toml"
@@ -53,7 +53,8 @@ def initial(spec: ProjectSpec) -> Manifest:
 
 def format_field(field: FieldSpec) -> str:
     """A field in the spec grammar (`stock:int=0`), quoted where the shell would split it."""
-    word = f"{field.name}:{field.type.value}{'?' if field.optional else ''}"
+    name, type_text = field.words
+    word = f"{name}:{type_text}{'?' if field.optional else ''}"
     if field.has_default:
         word += "=" + _format_default(field)
     return word if _PLAIN_WORD.fullmatch(word) else shlex.quote(word)
@@ -174,6 +175,19 @@ def loads(data: dict[str, Any]) -> Manifest:
         )
     except ValidationError as exc:
         raise SpecError(first_error(exc)) from None
-    if not migrations or schema_resources(migrations) != list(spec.resources):
+    # The entries' references point at tables only the whole project names.
+    plurals = {resource.name: resource.plural for resource in spec.resources}
+    migrations = [
+        Migration(
+            m.revision,
+            create=tuple(with_ref_tables(r, plurals) for r in m.create),
+            add=tuple(with_ref_tables(r, plurals) for r in m.add),
+        )
+        for m in migrations
+    ]
+    # Compared by name: the project lists a referenced resource before those referencing it,
+    # the history in the order the tables were made.
+    built = {resource.name: resource for resource in schema_resources(migrations)}
+    if not migrations or built != {resource.name: resource for resource in spec.resources}:
         raise ValueError("its migrations do not build the resources it lists")
     return Manifest(spec, tuple(migrations), str(data["mvpgen"]))

@@ -67,11 +67,17 @@ def diff(migrations: tuple[Migration, ...], spec: ProjectSpec) -> Migration | No
 
 def check_addable(resource: ResourceSpec, field: FieldSpec) -> None:
     """A new column on an existing table must have a value for the rows already there."""
+    name, type_text = field.words
+    if field.required and field.ref is not None:
+        raise SpecError(
+            f"reference {name!r} is required but resource {resource.name!r} already has rows, "
+            f"and a reference has no default: make it optional ({name}:{type_text}?)"
+        )
     if field.required:
         raise SpecError(
             f"field {field.name!r} is required but resource {resource.name!r} already has rows "
-            f"to fill: give it a default ({field.name}:{field.type.value}=VALUE) or make it "
-            f"optional ({field.name}:{field.type.value}?)"
+            f"to fill: give it a default ({name}:{type_text}=VALUE) or make it "
+            f"optional ({name}:{type_text}?)"
         )
 
 

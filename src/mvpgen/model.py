@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 
 from mvpgen import fieldtypes, names, shipped
-from mvpgen.fieldtypes import TYPES, FieldType
+from mvpgen.fieldtypes import RANGE_OPERATORS, RANGE_TYPES, SEARCH_TYPES, TYPES, FieldType
 
 
 class Stack(StrEnum):
@@ -32,6 +32,11 @@ SCHEMA_REVISION = "0001"
 
 # Columns every resource has; a user field may not take these names.
 SYSTEM_COLUMNS = ("id", "created_at", "updated_at", "processed_at")
+# The list endpoints' own query parameters. A field of one of these names is matched with
+# `NAME__eq` instead of `NAME=`; every other field's equality filter is its bare name.
+LIST_PARAMS = ("limit", "offset", "sort", "q")
+# Columns a list may be sorted by besides the user fields.
+SORT_COLUMNS = ("id", "created_at", "updated_at")
 _GO_MODULE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*(/[A-Za-z0-9._~-]+)*\Z")
 
 
@@ -45,6 +50,10 @@ class FieldSpec(BaseModel):
     optional: bool = False
     has_default: bool = False
     default: Any = None
+    # For a reference (type `ref`): the resource it points at, and that resource's table (filled
+    # in when the whole project is known). The field's `name` is the column, `customer_id`.
+    ref: str | None = None
+    ref_table: str | None = None
 
     @field_validator("name")
     @classmethod
@@ -56,6 +65,15 @@ class FieldSpec(BaseModel):
                 f"({', '.join(SYSTEM_COLUMNS)}); pick another name, e.g. {name.rstrip('_')}_value"
             )
         return name
+
+    @property
+    def words(self) -> tuple[str, str]:
+        """The field's name and type as the grammar writes them: `customer`, `ref` for the
+        column `customer_id`; `buyer`, `ref(customer)` for `buyer_id`."""
+        if self.ref is None:
+            return self.name, self.type.value
+        name = self.name.removesuffix("_id")
+        return name, "ref" if name == self.ref else f"ref({self.ref})"
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -273,6 +291,138 @@ class ResourceSpec(BaseModel):
         """A valid create request with every field set."""
         return {field.name: field.sample for field in self.fields}
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def refs(self) -> list[FieldSpec]:
+        """The fields that reference another resource."""
+        return [field for field in self.fields if field.type is FieldType.REF]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def filters(self) -> list[dict[str, Any]]:
+        """The list endpoint's filter parameters, one per field and operator, in field order.
+
+        Each: `param` (the query parameter), `field` (the column), `py_name` (the attribute of
+        the FastAPI query model), `op` (`eq`, `isnull`, `gte`, `gt`, `lte`, `lt`), `type` (of the
+        value: the field's, `bool` for `isnull`) and `schema` (its OpenAPI schema, nullability
+        aside).
+        """
+        found = []
+        for field in self.fields:
+            if field.name in LIST_PARAMS:
+                eq = {"param": f"{field.name}__eq", "py_name": f"{field.name}__eq"}
+            else:
+                eq = {"param": field.name, "py_name": field.py_name}
+            ops = [(eq, "eq", field.type.value, field.json_schema)]
+            if field.optional:
+                isnull = {"param": f"{field.name}__isnull", "py_name": f"{field.name}__isnull"}
+                ops.append((isnull, "isnull", "bool", TYPES[FieldType.BOOL].json_schema))
+            if field.type in RANGE_TYPES:
+                for op in RANGE_OPERATORS:
+                    names = {"param": f"{field.name}__{op}", "py_name": f"{field.name}__{op}"}
+                    ops.append((names, op, field.type.value, field.json_schema))
+            for names, op, value_type, schema in ops:
+                py_query = TYPES[FieldType(value_type)].py_query
+                found.append(
+                    {
+                        **names,
+                        "field": field.name,
+                        "field_py_name": field.py_name,
+                        "op": op,
+                        "type": value_type,
+                        "py_query": py_query,
+                        "schema": schema,
+                    }
+                )
+        return found
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def sort_columns(self) -> list[str]:
+        """What `?sort=` accepts, each optionally with a leading `-`."""
+        return [*SORT_COLUMNS[:1], *(field.name for field in self.fields), *SORT_COLUMNS[1:]]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def sort_pattern(self) -> str:
+        """The regular expression of a valid `sort` (empty, or columns with an optional `-`),
+        in both OpenAPI documents: a client generating values from them sends valid ones."""
+        column = "-?(?:" + "|".join(self.sort_columns) + ")"
+        return f"^(?:{column}(?:,{column})*)?$"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def search_fields(self) -> list[str]:
+        """The columns `?q=` searches (none: the list has no `q`)."""
+        return [field.name for field in self.fields if field.type in SEARCH_TYPES]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def list_cases(self) -> dict[str, Any]:
+        """List queries and what they return, for the generated tests and the smoke client.
+
+        Rows `a` (every field at its `sample`) and `b` (at its `other_sample`) exist; a case's
+        `query` values are text, or `{"row": "a", "field": name}` for that row's value of the
+        field as the API returned it; `expect` lists the rows returned, in order. After those,
+        row `c` (row `a` with `search.value` in the field `search.field`) is created and the
+        `search.cases` run. Each of `errors` is a 422 naming the parameter `loc`.
+        """
+        cases: list[dict[str, Any]] = [{"query": {"no_such_parameter": "1"}, "expect": ["a", "b"]}]
+        errors: list[dict[str, Any]] = [{"query": {"sort": "no_such_column"}, "loc": "sort"}]
+        for field in self.fields:
+            eq = next(f["param"] for f in self.filters if f["field"] == field.name)
+            cases.append({"query": {eq: {"row": "a", "field": field.name}}, "expect": ["a"]})
+            cases.append({"query": {eq: {"row": "b", "field": field.name}}, "expect": ["b"]})
+            hi, lo = ("a", "b") if field.sample > field.other_sample else ("b", "a")
+            cases.append({"query": {"sort": f"-{field.name}"}, "expect": [hi, lo]})
+            cases.append({"query": {"sort": f"{field.name},-id"}, "expect": [lo, hi]})
+            if field.optional:
+                isnull = f"{field.name}__isnull"
+                cases.append({"query": {isnull: "true"}, "expect": []})
+                cases.append({"query": {isnull: "false", "sort": "-id"}, "expect": ["b", "a"]})
+            if field.type in RANGE_TYPES:
+                for op, row, expect in (("gte", hi, hi), ("gt", lo, hi), ("lte", lo, lo)):
+                    value = {"row": row, "field": field.name}
+                    cases.append({"query": {f"{field.name}__{op}": value}, "expect": [expect]})
+                value = {"row": hi, "field": field.name}
+                errors.append(
+                    {"query": {f"{field.name}__lt": "not-a-value"}, "loc": f"{field.name}__lt"}
+                )
+                cases.append(
+                    {
+                        "query": {f"{field.name}__gt": value, f"{field.name}__lt": value},
+                        "expect": [],
+                    }
+                )
+            if not field.optional:
+                errors.append(
+                    {"query": {f"{field.name}__isnull": "true"}, "loc": f"{field.name}__isnull"}
+                )
+            errors.append({"query": {f"{field.name}__like": "x"}, "loc": f"{field.name}__like"})
+        search: dict[str, Any] = {}
+        if self.search_fields:
+            first = next(f for f in self.fields if f.name == self.search_fields[0])
+            word = str(first.other_sample).split()[0].upper()
+            cases.append({"query": {"q": word}, "expect": ["b"]})
+            cases.append({"query": {"q": "%"}, "expect": []})
+            cases.append({"query": {"q": "_"}, "expect": []})
+            text = 'O\'Brien 100%_\\ café ✓ "quoted" ;--'
+            search = {
+                "field": first.name,
+                "value": text,
+                "cases": [
+                    {"query": {"q": "'brien 100%_\\"}, "expect": ["c"]},
+                    {"query": {"q": "%"}, "expect": ["c"]},
+                    {"query": {"q": "_"}, "expect": ["c"]},
+                    {"query": {"q": "\\"}, "expect": ["c"]},
+                    {"query": {"q": 'café ✓ "quoted'}, "expect": ["c"]},
+                    {"query": {"q": "100%_\\x"}, "expect": []},
+                    {"query": {first.name: text}, "expect": ["c"]},
+                    {"query": {first.name: text[:-1]}, "expect": []},
+                ],
+            }
+        return {"cases": cases, "errors": errors, "search": search}
+
 
 class ProjectSpec(BaseModel):
     """A whole project: validated once, handed to the templates as `spec`."""
@@ -311,6 +461,34 @@ class ProjectSpec(BaseModel):
                 f"Go module path {module!r} is not valid (e.g. github.com/acme/my-app)"
             )
         return module
+
+    @field_validator("resources")
+    @classmethod
+    def _order_by_references(cls, resources: list[ResourceSpec]) -> list[ResourceSpec]:
+        """Every reference resolved, and the resources in dependency order (a referenced one
+        before those that reference it, otherwise as given): the order tables are created in."""
+        plurals = {resource.name: resource.plural for resource in resources}
+        for resource in resources:
+            for field in resource.refs:
+                if field.ref not in plurals:
+                    raise ValueError(
+                        f"field {field.name.removesuffix('_id')!r} of resource "
+                        f"{resource.name!r} references {field.ref!r}, which is not a resource "
+                        f"(resources: {', '.join(plurals)})"
+                    )
+        ordered: list[ResourceSpec] = []
+        pending = list(resources)
+        while pending:
+            placed = {resource.name for resource in ordered}
+            ready = next(
+                (r for r in pending if all(f.ref in placed for f in r.refs)),
+                None,
+            )
+            if ready is None:
+                raise ValueError(_cycle_message(pending))
+            pending.remove(ready)
+            ordered.append(with_ref_tables(ready, plurals))
+        return ordered
 
     @model_validator(mode="after")
     def _check_resources(self) -> "ProjectSpec":
@@ -369,6 +547,60 @@ class ProjectSpec(BaseModel):
 
     @computed_field  # type: ignore[prop-decorator]
     @property
+    def referrers(self) -> dict[str, list[dict[str, str]]]:
+        """Per resource, the references to it (`resource`, `table`, `column`): what a delete of
+        one of its rows must check, in resource order."""
+        found: dict[str, list[dict[str, str]]] = {r.name: [] for r in self.resources}
+        for resource in self.resources:
+            for field in resource.refs:
+                assert field.ref is not None
+                found[field.ref].append(
+                    {"resource": resource.name, "table": resource.table, "column": field.name}
+                )
+        return found
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def ancestors(self) -> dict[str, list[str]]:
+        """Per resource, every resource its sample rows reference, directly or through others,
+        in dependency order: what a test creates first (two rows each, ids 1 and 2 on a fresh
+        database) so that the samples' references point at rows."""
+        by_name = {resource.name: resource for resource in self.resources}
+        found: dict[str, list[str]] = {}
+        for resource in self.resources:  # dependency order: parents are done first
+            needed = {name for f in resource.refs for name in [*found[f.ref or ""], f.ref or ""]}
+            found[resource.name] = [name for name in by_name if name in needed]
+        return found
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
     def schema_revision(self) -> str:
         """The newest migration's revision: Alembic's, and what the hybrid's Go service expects."""
         return SCHEMA_REVISION
+
+
+def _cycle_message(pending: list[ResourceSpec]) -> str:
+    """Why resources that all wait on each other cannot be created: the cycle, spelled out."""
+    names = {resource.name for resource in pending}
+    waiting = {r.name: [f.ref for f in r.refs if f.ref in names] for r in pending}
+    path = [pending[0].name]
+    while (step := waiting[path[-1]][0]) not in path:
+        path.append(step)
+    cycle = [*path[path.index(step) :], step]
+    if len(cycle) == 2:
+        return f"resource {step!r} references itself; self-references are not supported yet"
+    return (
+        f"resources reference each other in a cycle ({' -> '.join(cycle)}): no table could be "
+        "created first; drop one of these references"
+    )
+
+
+def with_ref_tables(resource: ResourceSpec, plurals: dict[str, str]) -> ResourceSpec:
+    """The resource with each reference's `ref_table` filled in from `plurals` (by name)."""
+    fields = [
+        field.model_copy(update={"ref_table": plurals[field.ref]})
+        if field.ref is not None and field.ref in plurals
+        else field
+        for field in resource.fields
+    ]
+    return resource.model_copy(update={"fields": fields})

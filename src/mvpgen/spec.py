@@ -6,6 +6,7 @@ flags and returns the validated project. The models live in `mvpgen.model`, the 
 """
 
 import json
+import re
 import shlex
 from typing import Any
 
@@ -29,6 +30,9 @@ __all__ = [
     "parse_resource",
     "spec_json",
 ]
+
+# `customer:ref`, `buyer:ref(customer)`.
+_REF_RE = re.compile(r"ref(?:\((?P<target>[^()]*)\))?")
 
 # The resource generated when none is given.
 DEFAULT_RESOURCE = "note title:str body:text? done:bool=false"
@@ -66,6 +70,8 @@ def _parse_field(resource: str, word: str) -> FieldSpec:
     type_text, eq, default_text = rest.partition("=")
     optional = type_text.endswith("?")
     type_text = type_text.removesuffix("?")
+    if ref := _REF_RE.fullmatch(type_text):
+        return _parse_ref(resource, name, ref["target"], optional, eq)
     try:
         ftype = FieldType(type_text)
     except ValueError:
@@ -86,6 +92,27 @@ def _parse_field(resource: str, word: str) -> FieldSpec:
             name=name, type=ftype, optional=optional, has_default=bool(eq), default=default
         )
     except ValidationError as exc:
+        raise SpecError(f"{first_error(exc)} (in resource {resource!r})") from None
+
+
+def _parse_ref(resource: str, name: str, target: str | None, optional: bool, eq: str) -> FieldSpec:
+    """`customer:ref` or `buyer:ref(customer)`: the column `customer_id` / `buyer_id`."""
+    target = name if target is None else target
+    if eq:
+        raise SpecError(
+            f"reference {name!r} of resource {resource!r} cannot have a default "
+            f"(write {name}:ref? for an optional one)"
+        )
+    if name.endswith("_id"):
+        raise SpecError(
+            f"reference {name!r} of resource {resource!r} would be the column {name}_id; "
+            f"write it as {name.removesuffix('_id')}:ref (the column is then {name})"
+        )
+    try:
+        names.check_snake("field", name)
+        names.check_snake("resource", target)
+        return FieldSpec(name=f"{name}_id", type=FieldType.REF, optional=optional, ref=target)
+    except (ValidationError, ValueError) as exc:
         raise SpecError(f"{first_error(exc)} (in resource {resource!r})") from None
 
 

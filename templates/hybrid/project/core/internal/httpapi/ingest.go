@@ -40,6 +40,11 @@ func handleIngest[In, Row any](
 			return err
 		}
 		rows, err := insert(r.Context(), inputs)
+		// A lone object's problems are at ["body", field], not under an index.
+		var batched interface{ Unbatch() }
+		if !isBatch && errors.As(err, &batched) {
+			batched.Unbatch()
+		}
 		if err != nil {
 			return err
 		}
