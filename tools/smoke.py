@@ -14,6 +14,11 @@ From a shell (the spec as written by `mvpgen.spec.spec_json`)::
 
     python tools/smoke.py http://127.0.0.1:8000 spec.json
 
+With `"auth": true` in the spec (`mvpgen new --auth`) it first checks that resource and jobs
+endpoints refuse requests without a valid token, signs up a user and acts for it from then on
+(sign-up refusals, login failures that look alike, logout, reset), and at the end signs up a
+second user, who must not see, change or delete any of the first user's rows.
+
 Every check that fails raises `SmokeFailure` naming the resource, the step, and the status and
 body that were received. The checks follow docs/contract.md.
 """
@@ -406,7 +411,8 @@ class Smoke:
         self.check_envelope(page, limit=20, offset=0, response=response)
         ids = [job["id"] for job in page["items"]]
         self.check(ids == sorted(ids, reverse=True), f"jobs are not newest first: ids {ids}")
-        for query in ("limit=0", "limit=101", "offset=-1"):
+        # NUL: PostgreSQL cannot compare it, so a 422 naming the parameter, never a 500.
+        for query in ("limit=0", "limit=101", "offset=-1", "kind=a%00b"):
             self.begin(f"GET /api/v1/jobs?{query} -> 422")
             response = self.expect(self.request("GET", f"/api/v1/jobs?{query}"), 422)
             self.check_422_names(response, query.split("=")[0], where="query")
