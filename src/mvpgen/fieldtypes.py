@@ -56,6 +56,10 @@ class TypeRow:
     parse_default: Callable[[str], Any]  # the text after `=` -> a JSON value (or ValueError)
     py_default: Callable[[Any], str]  # that JSON value -> a Python expression
     go_default: Callable[[Any], str]  # that JSON value -> a Go expression in the store package
+    # That JSON value -> an SQL literal in each database's storage format (docs/contract.md),
+    # for the server default of a column added to a table that already has rows.
+    sqlite_literal: Callable[[Any], str]
+    postgres_literal: Callable[[Any], str]
 
 
 def _str(raw: str) -> str:
@@ -95,6 +99,16 @@ def _no_default(raw: str) -> Any:
     raise DefaultError("cannot be a default of a reference (make the reference optional instead)")
 
 
+def _sql_text(value: Any) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _sql_utc(value: str) -> str:
+    """A datetime as both databases store it: UTC, microseconds, no `T` (PostgreSQL adds +00)."""
+    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(dt.UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 def _go_date(value: str) -> str:
     day = dt.date.fromisoformat(value)
     return f"Date{{Year: {day.year}, Month: {day.month}, Day: {day.day}}}"
@@ -130,11 +144,13 @@ TYPES: dict[FieldType, TypeRow] = {
         parse_default=_str,
         py_default=repr,
         go_default=_go_string,
+        sqlite_literal=_sql_text,
+        postgres_literal=_sql_text,
     ),
     FieldType.TEXT: TypeRow(
         py_type="str",
         py_input="Text",
-        py_query="str",
+        py_query="QueryText",
         sa_type="sa.Text()",
         go_type="string",
         go_parser="parseText",
@@ -147,6 +163,8 @@ TYPES: dict[FieldType, TypeRow] = {
         parse_default=str,
         py_default=repr,
         go_default=_go_string,
+        sqlite_literal=_sql_text,
+        postgres_literal=_sql_text,
     ),
     FieldType.INT: TypeRow(
         py_type="int",
@@ -164,6 +182,8 @@ TYPES: dict[FieldType, TypeRow] = {
         parse_default=_int,
         py_default=repr,
         go_default=lambda value: f"int64({value})",
+        sqlite_literal=lambda value: str(int(value)),
+        postgres_literal=lambda value: str(int(value)),
     ),
     FieldType.FLOAT: TypeRow(
         py_type="float",
@@ -181,6 +201,8 @@ TYPES: dict[FieldType, TypeRow] = {
         parse_default=_float,
         py_default=repr,
         go_default=lambda value: f"float64({value!r})",
+        sqlite_literal=lambda value: repr(float(value)),
+        postgres_literal=lambda value: repr(float(value)),
     ),
     FieldType.BOOL: TypeRow(
         py_type="bool",
@@ -198,6 +220,8 @@ TYPES: dict[FieldType, TypeRow] = {
         parse_default=_bool,
         py_default=repr,
         go_default=lambda value: "true" if value else "false",
+        sqlite_literal=lambda value: "1" if value else "0",
+        postgres_literal=lambda value: "TRUE" if value else "FALSE",
     ),
     FieldType.DATE: TypeRow(
         py_type="dt.date",
@@ -215,6 +239,8 @@ TYPES: dict[FieldType, TypeRow] = {
         parse_default=lambda raw: dt.date.fromisoformat(raw).isoformat(),
         py_default=lambda value: f"dt.date.fromisoformat({value!r})",
         go_default=_go_date,
+        sqlite_literal=_sql_text,
+        postgres_literal=_sql_text,
     ),
     FieldType.DATETIME: TypeRow(
         py_type="dt.datetime",
@@ -232,6 +258,8 @@ TYPES: dict[FieldType, TypeRow] = {
         parse_default=_datetime,
         py_default=lambda value: f"dt.datetime.fromisoformat({value!r})",
         go_default=_go_datetime,
+        sqlite_literal=lambda value: _sql_text(_sql_utc(value)),
+        postgres_literal=lambda value: _sql_text(_sql_utc(value) + "+00"),
     ),
     FieldType.UUID: TypeRow(
         py_type="uuid.UUID",
@@ -249,6 +277,8 @@ TYPES: dict[FieldType, TypeRow] = {
         parse_default=lambda raw: str(uuid.UUID(raw)),
         py_default=lambda value: f"uuid.UUID({value!r})",
         go_default=lambda value: f"uuid.MustParse({json.dumps(value)})",
+        sqlite_literal=lambda value: _sql_text(uuid.UUID(value).hex),
+        postgres_literal=lambda value: _sql_text(str(uuid.UUID(value))),
     ),
 }
 # `customer:ref` is the column `customer_id`: an int (a foreign key to customers.id with an

@@ -7,13 +7,11 @@ renders the same files on every machine; Alembic revisions are numbered `0002`, 
 goose versions `00002`, … in the same order.
 """
 
-import datetime as dt
 import re
-import uuid
 from typing import Any
 
 from mvpgen.errors import SpecError
-from mvpgen.fieldtypes import FieldType
+from mvpgen.fieldtypes import TYPES
 from mvpgen.manifest import Migration, format_field, schema_resources
 from mvpgen.model import Database, FieldSpec, ProjectSpec, ResourceSpec
 
@@ -83,30 +81,9 @@ def check_addable(resource: ResourceSpec, field: FieldSpec) -> None:
 
 def sql_default(field: FieldSpec, db: Database) -> str:
     """The field's default as an SQL literal in the database's storage format (docs/contract.md)."""
-    value = field.default
-    sqlite = db is Database.SQLITE
-    match field.type:
-        case FieldType.INT:
-            return str(int(value))
-        case FieldType.FLOAT:
-            return repr(float(value))
-        case FieldType.BOOL:
-            if sqlite:
-                return "1" if value else "0"
-            return "TRUE" if value else "FALSE"
-        case FieldType.DATETIME:
-            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(dt.UTC)
-            text = moment.strftime("%Y-%m-%d %H:%M:%S.%f")
-            return _quote(text if sqlite else f"{text}+00")
-        case FieldType.UUID:
-            parsed = uuid.UUID(value)
-            return _quote(parsed.hex if sqlite else str(parsed))
-        case _:  # str, text, date: the text itself
-            return _quote(str(value))
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    row = TYPES[field.type]
+    literal = row.sqlite_literal if db is Database.SQLITE else row.postgres_literal
+    return literal(field.default)
 
 
 def py_server_default(field: FieldSpec) -> str:
