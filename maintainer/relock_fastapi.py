@@ -1,10 +1,11 @@
 """Regenerate templates/fastapi/project/uv.lock.jinja from real `uv lock` runs.
 
 The lock ships with the template so a project generated today installs the same versions next
-month. It depends on the project only through the root package (its name, and psycopg when
-the project uses PostgreSQL), so this renders one project per database, locks both, and merges
-them: packages only PostgreSQL needs sit in `{% if spec.db == "postgres" %}` blocks, and the
-root package is named by the template. Run it after changing the template's dependencies:
+month. It depends on the project only through the root package (its name, psycopg when the
+project uses PostgreSQL, argon2-cffi with --auth), so this renders one project per database
+and --auth, locks each, and merges them: packages only some need sit in
+`{% if spec.db == "postgres" %}` or `{% if spec.auth %}` blocks, and the root package is named
+by the template. Run it after changing the template's dependencies:
 
     python maintainer/relock_fastapi.py [--upgrade]
 """
@@ -23,13 +24,47 @@ NAME = "lockproject"
 SEPARATOR = "\n[[package]]\n"
 
 
-def lock(db: str, workdir: Path, upgrade: bool) -> str:
-    project = spec.build_project(NAME, stack="fastapi", db=db)
-    target = workdir / db
+# Every combination of what the lock depends on: the database, and whether --auth is on.
+Combo = tuple[str, bool]
+COMBOS: list[Combo] = [(db, auth) for db in ("sqlite", "postgres") for auth in (False, True)]
+
+
+def lock(combo: Combo, workdir: Path, upgrade: bool) -> str:
+    db, auth = combo
+    project = spec.build_project(NAME, stack="fastapi", db=db, auth=auth)
+    target = workdir / f"{db}-{'auth' if auth else 'plain'}"
     render.generate(project, target, git=False)
     args = ["uv", "lock", "--quiet", *(["--upgrade"] if upgrade else [])]
     subprocess.run(args, cwd=target, check=True)
     return (target / "uv.lock").read_text()
+
+
+def condition(combos: set[Combo]) -> str | None:
+    """The template condition true for exactly these combinations (None: for all of them)."""
+    dbs = {db for db, _ in combos}
+    auths = {auth for _, auth in combos}
+    if combos != {(db, auth) for db in dbs for auth in auths}:
+        sys.exit(f"no template condition selects exactly {sorted(combos)}; cannot merge")
+    tests = []
+    if len(dbs) == 1:
+        tests.append(f'spec.db == "{dbs.pop()}"')
+    if len(auths) == 1:
+        tests.append("spec.auth" if auths.pop() else "not spec.auth")
+    return " and ".join(tests) or None
+
+
+def guarded(text: str, combos: set[Combo], blank: str = "") -> str:
+    test = condition(combos)
+    return text if test is None else "{% if " + test + " %}\n" + blank + text + "{% endif %}\n"
+
+
+def variants(texts: dict[Combo, str]) -> list[tuple[str, set[Combo]]]:
+    """Each distinct text and the combinations that have it, in the order of COMBOS."""
+    found: dict[str, set[Combo]] = {}
+    for combo in COMBOS:
+        if combo in texts:
+            found.setdefault(texts[combo], set()).add(combo)
+    return list(found.items())
 
 
 def split(lock_text: str) -> tuple[str, dict[str, str]]:
@@ -43,37 +78,32 @@ def split(lock_text: str) -> tuple[str, dict[str, str]]:
     return head.rstrip("\n") + "\n", packages
 
 
-def merge(sqlite_lock: str, postgres_lock: str) -> str:
-    head, sqlite_packages = split(sqlite_lock)
-    postgres_head, postgres_packages = split(postgres_lock)
-    if head != postgres_head:
-        sys.exit("the two locks differ in their header; relock both with the same uv")
-    root_sqlite, root_postgres = sqlite_packages.pop(NAME), postgres_packages.pop(NAME)
-    for name, block in sqlite_packages.items():
-        if postgres_packages.get(name) != block:
-            sys.exit(f"package {name} differs between the two locks; cannot merge")
-    out = [head]
-    for name in sorted(postgres_packages):
-        block = SEPARATOR.lstrip("\n") + postgres_packages[name]
-        if name in sqlite_packages:
-            out.append("\n" + block)
-        else:
-            out.append('{% if spec.db == "postgres" %}\n\n' + block + "{% endif %}\n")
+def merge(locks: dict[Combo, str]) -> str:
+    """One template of the locks: each package (and the header) guarded by the combinations
+    that have it as it is."""
+    heads, packages, roots = {}, {}, {}
+    for combo, text in locks.items():
+        heads[combo], blocks = split(text)
+        roots[combo] = blocks.pop(NAME)
+        packages[combo] = blocks
+    out = [guarded(head, combos) for head, combos in variants(heads)]
+    for name in sorted(set().union(*packages.values())):
+        having = {combo: packages[combo][name] for combo in COMBOS if name in packages[combo]}
+        for block, combos in variants(having):
+            text = SEPARATOR.lstrip("\n") + block
+            out.append("\n" + text if condition(combos) is None else guarded(text, combos, "\n"))
     out.append("\n# The project itself, named by mvpgen (uv reads packages in any order).\n")
-    out.append(SEPARATOR.lstrip("\n") + template_root(root_sqlite, root_postgres))
+    out.append(SEPARATOR.lstrip("\n") + template_root(roots))
     return "".join(out)
 
 
-def template_root(sqlite_root: str, postgres_root: str) -> str:
-    """The root package, with psycopg's lines only for PostgreSQL projects."""
-    sqlite_lines = sqlite_root.splitlines(keepends=True)
-    lines = []
-    for line in postgres_root.splitlines(keepends=True):
-        if line in sqlite_lines:
-            lines.append(line)
-        else:
-            lines.append('{% if spec.db == "postgres" %}\n' + line + "{% endif %}\n")
-    text = "".join(lines)
+def template_root(roots: dict[Combo, str]) -> str:
+    """The root package, with each dependency line only where its combination needs it."""
+    lines = {combo: root.splitlines(keepends=True) for combo, root in roots.items()}
+    out = []
+    for line in lines[("postgres", True)]:
+        out.append(guarded(line, {combo for combo in COMBOS if line in lines[combo]}))
+    text = "".join(out)
     return text.replace(f'name = "{NAME}"', 'name = "{{ spec.dist_name }}"', 1)
 
 
@@ -83,9 +113,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        sqlite_lock = lock("sqlite", workdir, args.upgrade)
-        postgres_lock = lock("postgres", workdir, args.upgrade)
-    LOCK_TEMPLATE.write_text(merge(sqlite_lock, postgres_lock))
+        locks = {combo: lock(combo, workdir, args.upgrade) for combo in COMBOS}
+    LOCK_TEMPLATE.write_text(merge(locks))
     print(f"wrote {LOCK_TEMPLATE.relative_to(ROOT)}")
 
 

@@ -4,6 +4,7 @@ What a user relies on: their edits survive, a conflict is marked and reported wi
 nothing lost, and bad input is refused with exit 2 and one line before anything is touched.
 """
 
+import re
 import subprocess
 import tomllib
 from pathlib import Path
@@ -226,3 +227,19 @@ def test_auth_is_kept_and_a_new_table_belongs_to_users(tmp_path: Path) -> None:
     assert tomllib.loads((root / "mvpgen.toml").read_text())["auth"] is True
     sql = (root / "internal/store/migrations/00002_create_tags.sql").read_text()
     assert '"owner_id" BIGINT NOT NULL REFERENCES "users" ("id")' in sql
+
+
+def test_fastapi_auth_a_new_resource_is_owned(tmp_path: Path) -> None:
+    root = render.generate(project("shop", auth=True), tmp_path / "shop")
+    code, output = mvpgen(root, "add", "resource", "tag name:str")
+    assert code == 0, output
+    migration = next((root / "src/shop/migrations/versions").glob("0002_*.py")).read_text()
+    assert 'sa.Column("owner_id", sa.BigInteger(), nullable=False)' in migration
+    assert '["users.id"]' in migration and 'ondelete="CASCADE"' in migration
+    assert "ResourceMixin" in (root / "src/shop/tags/models.py").read_text()  # owner_id is there
+    service = (root / "src/shop/tags/service.py").read_text()
+    for operation in ("get", "list_page", "update", "delete"):
+        signature = rf"async def {operation}\(\s*session: AsyncSession, owner_id: int,"
+        assert re.search(signature, service), operation
+    assert service.count("_mine(owner_id)") >= 4
+    assert (root / "src/shop/tags/router.py").read_text().count("user: CurrentUser") == 5

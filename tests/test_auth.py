@@ -12,6 +12,7 @@ from mvpgen import render
 from mvpgen.cli import app
 from mvpgen.errors import SpecError
 from mvpgen.spec import build_project
+from test_generated_text import generator_talk
 
 runner = CliRunner()
 
@@ -20,8 +21,7 @@ AUTH_MARKERS = re.compile(
     r"owner_id|bearer|argon2|auth_attempts|password_hash|/api/v1/auth|www-authenticate|smtp_url",
     re.IGNORECASE,
 )
-# The stacks that have --auth so far.
-AUTH_STACKS = ["go"]
+AUTH_STACKS = ["fastapi", "go", "hybrid"]
 
 
 def auth_mentions(root: Path) -> list[str]:
@@ -56,19 +56,6 @@ def test_auth_reaches_the_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert seen[1].auth is False
 
 
-@pytest.mark.parametrize("stack", ["fastapi", "hybrid"])
-def test_auth_is_refused_where_a_stack_lacks_it(tmp_path: Path, stack: str) -> None:
-    result = runner.invoke(
-        app, ["new", "shop", "--stack", stack, "--auth", "--no-input", "--output", str(tmp_path)]
-    )
-    assert result.exit_code == 2
-    assert result.stderr.splitlines() == [
-        f"error: --auth is not available for the {stack} stack yet; use --stack go, or leave "
-        "--auth out"
-    ]
-    assert list(tmp_path.iterdir()) == []
-
-
 @pytest.mark.parametrize(
     "resource", ["user email:str", "token value:str", "auth_attempt n:int", "person/users n:int"]
 )
@@ -94,3 +81,4 @@ def test_with_auth_it_is(stack: str, db: str, tmp_path: Path) -> None:
     found = "\n".join(auth_mentions(root))
     for expected in ("owner_id", "/api/v1/auth/signup", "auth_attempts", "WWW-Authenticate"):
         assert expected in found, expected
+    assert generator_talk(root) == []

@@ -53,6 +53,10 @@ SCENARIOS = [
     Variant(f"evolve-{stack}-{db}", stack, db, (FIRST,), "shop")
     for stack in ("fastapi", "go", "hybrid")
     for db in ("sqlite", "postgres")
+] + [
+    # `--auth`: the added resource must be owned like the first (the smoke client's second
+    # user sees none of its rows), on a database that already holds a user and their rows.
+    Variant("evolve-fastapi-sqlite-auth", "fastapi", "sqlite", (FIRST,), "shop", auth=True),
 ]
 
 
@@ -114,7 +118,14 @@ def test_evolution(
     project.make("install")
     project.make("migrate", DATABASE_URL=database_url)
 
-    # Rows the evolution must keep, created through the API.
+    # Rows the evolution must keep, created through the API (by a user, with --auth).
+    headers: dict[str, str] = {}
+
+    def create_old_rows(base_url: str) -> list[int]:
+        if variant.auth:
+            headers.update(sign_up(base_url))
+        return create_rows(base_url, headers)
+
     old_ids = with_server(project, served, database_url, create_old_rows)
 
     comment = edit_as_the_user(root, variant.stack)
@@ -128,6 +139,7 @@ def test_evolution(
         variant.db,
         tuple(tomllib.loads((root / "mvpgen.toml").read_text())["resources"]),
         variant.name,
+        auth=variant.auth,
     )
     project.variant = evolved
     project.make("migrate", DATABASE_URL=database_url)
@@ -136,7 +148,8 @@ def test_evolution(
 
     def check_served(base_url: str) -> int:
         for row_id in old_ids:
-            row = httpx.get(f"{base_url}/api/v1/notes/{row_id}", timeout=10).json()
+            url = f"{base_url}/api/v1/notes/{row_id}"
+            row = httpx.get(url, headers=headers, timeout=10).json()
             assert (row["priority"], row["due"]) == (7, None), row
         return run_smoke(base_url, evolved.spec_data())
 
@@ -149,11 +162,22 @@ def test_evolution(
     print(f"{variant.id}: {project.timings()}, smoke {checks} checks")
 
 
-def create_old_rows(base_url: str) -> list[int]:
+def sign_up(base_url: str) -> dict[str, str]:
+    """A new account's Authorization header."""
+    credentials = {"email": "ada@example.com", "password": "correct horse battery"}
+    response = httpx.post(f"{base_url}/api/v1/auth/signup", json=credentials, timeout=30)
+    assert response.status_code == 201, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def create_rows(base_url: str, headers: dict[str, str]) -> list[int]:
     ids = []
     for title in ("old row", "another old row"):
         response = httpx.post(
-            f"{base_url}/api/v1/notes", json={"title": title, "done": True}, timeout=10
+            f"{base_url}/api/v1/notes",
+            json={"title": title, "done": True},
+            headers=headers,
+            timeout=10,
         )
         assert response.status_code == 201, response.text
         ids.append(int(response.json()["id"]))

@@ -50,17 +50,20 @@ def skip_or_fail(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-def spec_for(stack: str) -> ProjectSpec:
-    return build_project("parity", stack=stack, resources=RESOURCES)
+def spec_for(stack: str, auth: bool = False) -> ProjectSpec:
+    return build_project("parity", stack=stack, resources=RESOURCES, auth=auth)
 
 
-def go_document(tmp_path: Path) -> dict[str, Any]:
-    root = generate(spec_for("go"), tmp_path / "go", git=False)
+def go_document(tmp_path: Path, auth: bool = False) -> dict[str, Any]:
+    # Rendered once: xdist may set the module's fixture up again for the same parameter.
+    root = tmp_path / ("go-auth" if auth else "go")
+    if not root.is_dir():
+        generate(spec_for("go", auth), root, git=False)
     doc: dict[str, Any] = json.loads((root / "internal" / "httpapi" / "openapi.json").read_text())
     return doc
 
 
-def run_in_fastapi_project(tmp_path: Path, script: str) -> str:
+def run_in_fastapi_project(tmp_path: Path, script: str, auth: bool = False) -> str:
     """Run a Python script in the generated FastAPI project's environment (installed once);
     returns its last line of output."""
     if not (templates_root() / "fastapi" / "project").is_dir():
@@ -69,9 +72,9 @@ def run_in_fastapi_project(tmp_path: Path, script: str) -> str:
     uv = shutil.which("uv", path=path)
     if uv is None:
         skip_or_fail("the parity test needs uv to install the FastAPI project")
-    root = tmp_path / "fastapi"
+    root = tmp_path / ("fastapi-auth" if auth else "fastapi")
     if not root.is_dir():
-        generate(spec_for("fastapi"), root, git=False)
+        generate(spec_for("fastapi", auth), root, git=False)
     env = {
         key: value
         for key, value in os.environ.items()
@@ -95,13 +98,13 @@ def run_in_fastapi_project(tmp_path: Path, script: str) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-def fastapi_document(tmp_path: Path) -> dict[str, Any]:
+def fastapi_document(tmp_path: Path, auth: bool = False) -> dict[str, Any]:
     package = spec_for("fastapi").package
     script = (
         f"import json; from {package}.main import create_app; "
         "print(json.dumps(create_app().openapi()))"
     )
-    doc: dict[str, Any] = json.loads(run_in_fastapi_project(tmp_path, script))
+    doc: dict[str, Any] = json.loads(run_in_fastapi_project(tmp_path, script, auth))
     return doc
 
 
@@ -148,6 +151,7 @@ def operations(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
                     for p in op.get("parameters", [])
                 },
                 "body": shape(doc, body.get("schema")),
+                "security": op.get("security"),
                 "responses": {
                     status: shape(
                         doc, response.get("content", {}).get("application/json", {}).get("schema")
@@ -163,9 +167,13 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("parity")
 
 
-@pytest.fixture(scope="module")
-def documents(scratch: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    return go_document(scratch), fastapi_document(scratch)
+@pytest.fixture(scope="module", params=[False, True], ids=["plain", "auth"])
+def documents(
+    request: pytest.FixtureRequest, scratch: Path
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both documents, without and with --auth."""
+    auth: bool = request.param
+    return go_document(scratch, auth), fastapi_document(scratch, auth)
 
 
 def test_same_paths_and_methods(documents: tuple[dict[str, Any], dict[str, Any]]) -> None:
@@ -263,10 +271,21 @@ def test_fastapi_405_lists_every_method_of_the_path(
         f"print(json.dumps({{p: [client.request('PUT', p).status_code, "
         f"client.request('PUT', p).headers.get('allow', '')] for p in {paths!r}}}))"
     )
-    answers = json.loads(run_in_fastapi_project(scratch, script))
+    auth = "securitySchemes" in fastapi.get("components", {})
+    answers = json.loads(run_in_fastapi_project(scratch, script, auth))
     for path, item in fastapi["paths"].items():
         concrete = path.replace("{row_id}", "1").replace("{job_id}", "1")
         documented = sorted(method.upper() for method in item if method in METHODS)
         status, allow = answers[concrete]
         assert status == 405, f"PUT {path}: {status}"
         assert sorted(m.strip() for m in allow.split(",")) == documented, f"PUT {path}: {allow}"
+
+
+def test_same_security(documents: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """The bearer scheme (so /docs has an Authorize button), and which operations need it."""
+    go, fastapi = documents
+    schemes = [doc.get("components", {}).get("securitySchemes") for doc in documents]
+    assert schemes[0] == schemes[1]
+    go_ops, fastapi_ops = operations(go), operations(fastapi)
+    for name in sorted(go_ops.keys() & fastapi_ops.keys()):
+        assert go_ops[name]["security"] == fastapi_ops[name]["security"], name

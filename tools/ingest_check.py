@@ -1,5 +1,6 @@
 """The hybrid stack's own step of the matrix: a batch ingested through the Go service (core)
-is served by the FastAPI service (api), and every row's job is run by the Go worker.
+is served by the FastAPI service (api), and every row's job is run by the Go worker. With
+--auth, a token from the API's sign-up opens core's ingest, and core refuses a request without.
 
 Like the smoke client it reads only the spec and talks HTTP; failures raise `SmokeFailure`.
 """
@@ -7,6 +8,7 @@ Like the smoke client it reads only the spec and talks HTTP; failures raise `Smo
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
 import httpx
@@ -34,6 +36,16 @@ def run_ingest_check(
     # referenced first) point at them.
     ingested: dict[str, list[int]] = {}
     with httpx.Client(timeout=30.0) as client:
+        if spec.get("auth"):
+            account = {"email": f"ingest-{uuid.uuid4().hex[:10]}@example.com", "password": "x" * 12}
+            body = _expect(
+                client.post(f"{api_url}/api/v1/auth/signup", json=account), 201, "signup"
+            )
+            client.headers["Authorization"] = f"Bearer {body['access_token']}"
+            plural = spec["resources"][0]["plural"]
+            refused = httpx.post(f"{core_url}/ingest/{plural}", json=[], timeout=30.0)
+            _expect(refused, 401, "ingest without a token")
+            checks += 2
         for resource in spec["resources"]:
             ingest = f"{core_url}/ingest/{resource['plural']}"
             collection = f"{api_url}{resource['path']}"

@@ -14,6 +14,11 @@ From a shell (the spec as written by `mvpgen.spec.spec_json`)::
 
     python tools/smoke.py http://127.0.0.1:8000 spec.json
 
+With `"auth": true` in the spec (`mvpgen new --auth`) it first checks that resource and jobs
+endpoints refuse requests without a valid token, signs up a user and acts for it from then on
+(sign-up refusals, login failures that look alike, logout, reset), and at the end signs up a
+second user, who must not see, change or delete any of the first user's rows.
+
 Every check that fails raises `SmokeFailure` naming the resource, the step, and the status and
 body that were received. The checks follow docs/contract.md.
 """

@@ -504,11 +504,6 @@ class ProjectSpec(BaseModel):
                 word = resource.name if resource.name in clash else clash.pop()
                 raise ValueError(f"resource {word!r} is declared twice")
             taken |= words
-        if self.auth and self.stack is not Stack.GO:
-            raise ValueError(
-                f"--auth is not available for the {self.stack.value} stack yet; "
-                "use --stack go, or leave --auth out"
-            )
         if self.auth:
             for resource in self.resources:
                 if (
