@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -423,16 +424,20 @@ def serve_and_smoke(project: Project, served: list[Server], database_url: str, *
     try:
         wait_ready(server.base_url, READY_TIMEOUT, alive=server.alive)
         checks = run_smoke(server.base_url, spec.model_dump(mode="json"))
-        if not variant.auth:  # without a token, both would test only the 401s
-            checks += run_oversize_check(server.base_url, spec.model_dump(mode="json"))
-            checks += run_schemathesis(server.base_url, project.root.parent)
         if core_port:
             core_url = f"http://127.0.0.1:{core_port}"
             wait_ready(core_url, READY_TIMEOUT, alive=server.alive)
             checks += run_ingest_check(core_url, server.base_url, spec.model_dump(mode="json"))
-            if not variant.auth:
-                checks += run_oversize_check(core_url, spec.model_dump(mode="json"), ingest=True)
-                checks += run_schemathesis(core_url, project.root.parent)
+        # With --auth, both act for a user signed up here. Schemathesis comes last: its own
+        # sign-ups and logins spend this address's attempts for the rate limit's window.
+        headers = sign_up(server.base_url) if variant.auth else {}
+        checks += run_oversize_check(server.base_url, spec.model_dump(mode="json"), headers=headers)
+        checks += run_schemathesis(server.base_url, project.root.parent, headers)
+        if core_port:
+            checks += run_oversize_check(
+                core_url, spec.model_dump(mode="json"), ingest=True, headers=headers
+            )
+            checks += run_schemathesis(core_url, project.root.parent, headers)
     except SmokeFailure as exc:
         failure = str(exc)
     if failure is not None:
@@ -455,12 +460,23 @@ def serve_and_smoke(project: Project, served: list[Server], database_url: str, *
     return checks
 
 
-def run_schemathesis(base_url: str, scratch: Path) -> int:
+def sign_up(base_url: str) -> dict[str, str]:
+    """A new account on the service: the Authorization header that acts for it."""
+    account = {"email": f"fuzz-{uuid.uuid4().hex[:10]}@example.com", "password": "x" * 12}
+    response = httpx.post(f"{base_url}/api/v1/auth/signup", json=account, timeout=30)
+    if response.status_code != 201:
+        raise SmokeFailure(f"sign-up for the fuzzing: {response.status_code} {response.text}")
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def run_schemathesis(base_url: str, scratch: Path, headers: dict[str, str] | None = None) -> int:
     """Schemathesis against the service's own OpenAPI document: every check, every phase
     (examples, coverage, fuzzing, stateful), the seed printed; returns the number of test cases.
 
     Any failure (a 5xx, a status or body the document does not describe, a valid request
-    refused, an invalid one accepted, a missing Allow on 405...) fails the step.
+    refused, an invalid one accepted, a missing Allow on 405...) fails the step. `headers`
+    (with --auth, a user's token) go on every request; its `ignored_auth` check then also
+    sends each request that needs a token without one, which must be a 401.
     """
     seed = int(os.environ.get("MVPGEN_SCHEMATHESIS_SEED") or random.randrange(2**31))
     command = [
@@ -481,6 +497,11 @@ def run_schemathesis(base_url: str, scratch: Path) -> int:
         "--generation-allow-x00=true",
         "--no-color",
     ]
+    for name, value in (headers or {}).items():
+        command.append(f"--header={name}: {value}")
+    if headers:
+        # Logout would revoke the token every later request carries.
+        command.append("--exclude-path=/api/v1/auth/logout")
     start = time.monotonic()
     result = subprocess.run(
         command, cwd=scratch, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600
@@ -511,6 +532,10 @@ def scale_out_and_smoke(project: Project, served: list[Server], database_url: st
     variant, spec = project.variant, project.variant.spec()
     extra_env = {"CORE_PORT": str(free_port())} if variant.stack == "hybrid" else {}
     # JSON logs: each process's "job succeeded" lines name the jobs it ran.
+    if variant.auth:
+        # The first run's schemathesis spent this address's sign-up and login attempts for the
+        # rate limit's window; the smoke client signs up and logs in again.
+        extra_env["AUTH_RATE_LIMIT"] = "1000"
     api = Server(
         project, free_port(), database_url, WORKER_ENABLED="false", LOG_FORMAT="json", **extra_env
     )

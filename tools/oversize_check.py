@@ -20,11 +20,11 @@ TRIES = 20
 CHUNK = 64 * 1024
 
 
-def _send(base_url: str, path: str, body: bytes, streamed: bool) -> str:
+def _send(base_url: str, path: str, body: bytes, streamed: bool, headers: dict[str, str]) -> str:
     """One request on a new connection: the status read back, or the error that ended it."""
     url = urlsplit(base_url)
     connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=30)
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", **headers}
 
     def chunks() -> Iterator[bytes]:
         for start in range(0, len(body), CHUNK):
@@ -45,17 +45,22 @@ def _send(base_url: str, path: str, body: bytes, streamed: bool) -> str:
 
 
 def run_oversize_check(
-    base_url: str, spec: dict[str, Any], tries: int = TRIES, *, ingest: bool = False
+    base_url: str,
+    spec: dict[str, Any],
+    tries: int = TRIES,
+    *,
+    ingest: bool = False,
+    headers: dict[str, str] | None = None,
 ) -> int:
     """Every resource's POST (with `ingest`, the hybrid core's POST /ingest/{plural}), `tries`
     times declared and `tries` times streamed; returns the number of requests, all answered
-    413."""
+    413. `headers` go on each (with --auth, a user's token)."""
     body = b'{"padding": "' + b"x" * BODY_BYTES + b'"}'
     sent = 0
     for resource in spec["resources"]:
         path = f"/ingest/{resource['plural']}" if ingest else resource["path"]
         for streamed in (False, True):
-            outcomes = [_send(base_url, path, body, streamed) for _ in range(tries)]
+            outcomes = [_send(base_url, path, body, streamed, headers or {}) for _ in range(tries)]
             wrong = [outcome for outcome in outcomes if outcome != "413"]
             if wrong:
                 how = "streamed" if streamed else "with its length declared"

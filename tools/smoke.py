@@ -319,7 +319,7 @@ class Smoke:
         self.check(known.text == nobody.text, "the reset answers tell accounts apart", nobody)
 
     def check_isolation(self) -> None:
-        """A second user sees, changes and deletes none of the first user's rows."""
+        """A second user sees, changes and deletes none of the first user's rows or jobs."""
         self.begin("a second user sees none of the first user's rows")
         _, _, body = self.sign_up("b")
         other = {"Authorization": f"Bearer {body['access_token']}"}
@@ -339,6 +339,17 @@ class Smoke:
             self.expect(self.request("GET", f"{path}/{rid}"), 200)
             self.expect(self.request("DELETE", f"{path}/{rid}"), 204)
         self.resource = "app"
+        self.begin("a second user sees none of the first user's jobs")
+        mine = self.json_of(self.expect(self.request("GET", "/api/v1/jobs"), 200))
+        self.check(mine.get("total", 0) > 0, f"the first user has no jobs: {mine}")
+        for job in mine["items"][:3]:
+            self.expect(self.request("GET", f"/api/v1/jobs/{job['id']}"), 200)
+            self.expect(self.request("GET", f"/api/v1/jobs/{job['id']}", headers=other), 404)
+        theirs = self.json_of(self.expect(self.request("GET", "/api/v1/jobs", headers=other), 200))
+        self.check(
+            theirs.get("total") == 0 and theirs.get("items") == [],
+            f"the second user's job list holds jobs: {theirs}",
+        )
 
     def check_health(self) -> None:
         self.begin("GET /healthz")
