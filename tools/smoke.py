@@ -308,6 +308,26 @@ class Smoke:
         self.expect(self.request("GET", "/api/v1/auth/me", headers=second), 401)
         self.expect(self.request("GET", "/api/v1/auth/me"), 200)
 
+        self.begin("a password change revokes the user's other tokens, keeps this one")
+        response = self.expect(
+            self.request("POST", "/api/v1/auth/login", json={"email": email, "password": password}),
+            200,
+        )
+        elsewhere = {"Authorization": f"Bearer {self.json_of(response)['access_token']}"}
+        change = "/api/v1/auth/password"
+        new_password = f"pw {uuid.uuid4().hex}"
+        wrong = {"current_password": "x" * 9, "new_password": new_password}
+        self.check_422_names(
+            self.expect(self.request("POST", change, json=wrong), 422), "current_password"
+        )
+        right = {"current_password": password, "new_password": new_password}
+        self.expect(self.request("POST", change, json=right), 204)
+        self.expect(self.request("GET", "/api/v1/auth/me", headers=elsewhere), 401)
+        self.expect(self.request("GET", "/api/v1/auth/me"), 200)
+        for old_or_new, status in ((password, 401), (new_password, 200)):
+            login = {"email": email, "password": old_or_new}
+            self.expect(self.request("POST", "/api/v1/auth/login", json=login), status)
+
         self.begin("password reset -> 202 whether or not the account exists")
         known = self.expect(
             self.request("POST", "/api/v1/auth/password-reset", json={"email": email}), 202
