@@ -9,12 +9,14 @@ For one spec (`product name:str price:float stock:int=0`), on SQLite or PostgreS
                      X-Request-ID and one JSON log line (log/slog)
 - fastapi-generated  the FastAPI stack as mvpgen renders it (`python -m <pkg> serve`)
 - fastapi-baseline   baselines/fastapi: bare FastAPI, async endpoints, stdlib sqlite3 (psycopg's
-                     async connections on PostgreSQL), the same uvicorn[standard]
+                     async connections on PostgreSQL), the same uvicorn[standard]; a request id
+                     and a JSON log line per request, written by hand
 
 Each baseline does the same work as its generated service: GET reads a row by id (ids cycle
 over 100 seeded rows); POST validates the body, inserts the row and enqueues its job in one
 transaction. The generated services run with their worker off (the baselines have none), so
-both sides do the same work; they log as in production (JSON, INFO: one line per request).
+both sides do the same work; they log as in production (JSON, INFO: one line per request; the
+FastAPI baseline writes the same line itself).
 
 A generated service and its baseline are served side by side and loaded in turn, alternating
 which goes first, for --rounds rounds; the report gives each figure's median and range, and

@@ -2,8 +2,10 @@
 
 On the `product name:str price:float stock:int=0` table: read one row by id, and create one
 row with its job in one transaction. Bare FastAPI with async endpoints and the same
-uvicorn[standard]; stdlib sqlite3 on SQLite, psycopg's async connections on PostgreSQL. No
-request ids, no logs, no ORM.
+uvicorn[standard]; stdlib sqlite3 on SQLite, psycopg's async connections on PostgreSQL. No ORM,
+no settings, no error handlers; but what the contract asks of every request, as cheaply as it
+can be done by hand: the request id (the caller's X-Request-ID, else a new one) on the response,
+one JSON log line per request on stdout (the generated service's keys), and 413 beyond 1 MiB.
 
     python app.py DATABASE_URL PORT
 """
@@ -11,8 +13,11 @@ request ids, no logs, no ORM.
 import asyncio
 import datetime as dt
 import json
+import re
 import sqlite3
 import sys
+import time
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Protocol
@@ -20,6 +25,7 @@ from typing import Annotated, Any, Protocol
 import uvicorn
 from fastapi import FastAPI, HTTPException, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 COLUMNS = '"id", "name", "price", "stock", "created_at", "updated_at", "processed_at"'
 SELECT = f'SELECT {COLUMNS} FROM "products" WHERE "id" = ?'
@@ -131,6 +137,50 @@ class Postgres:
             return row
 
 
+VALID_REQUEST_ID = re.compile(r"^[!-~]{1,128}$")
+
+
+class RequestLog:
+    """The request id on every response, and one JSON line per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            line = {
+                "time": dt.datetime.now(dt.UTC).isoformat(),
+                "level": "INFO",
+                "msg": "request",
+                "logger": "baseline",
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "request_id": request_id,
+            }
+            sys.stdout.write(json.dumps(line) + "\n")
+            sys.stdout.flush()
+
+
 def product(row: Sequence[Any]) -> ProductOut:
     return ProductOut(
         id=row[0],
@@ -157,7 +207,8 @@ def make_app(url: str) -> FastAPI:
             db = postgres
         yield
 
-    app = FastAPI(lifespan=lifespan)
+    app = FastAPI(lifespan=lifespan, max_body_size=1024 * 1024)
+    app.add_middleware(RequestLog)
 
     @app.get("/readyz")
     async def readyz() -> dict[str, str]:
