@@ -4,7 +4,9 @@ For one spec (`product name:str price:float stock:int=0`), on SQLite or PostgreS
 
 - go-generated       the Go stack as mvpgen renders it (`bin/server`, built as `make build` does)
 - go-baseline        baselines/go: bare net/http + database/sql, the same driver, pragmas and
-                     write discipline (SQLite: a reader pool and one writer connection)
+                     write discipline (SQLite: a reader pool, all kept open, and one writer
+                     connection), and what the contract asks of every request: an
+                     X-Request-ID and one JSON log line (log/slog)
 - fastapi-generated  the FastAPI stack as mvpgen renders it (`python -m <pkg> serve`)
 - fastapi-baseline   baselines/fastapi: bare FastAPI, async endpoints, stdlib sqlite3 (psycopg's
                      async connections on PostgreSQL), the same uvicorn[standard]; a request id

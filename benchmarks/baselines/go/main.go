@@ -1,8 +1,10 @@
 // Command baseline is the least a Go service can do for the service benchmark's requests on
-// the `product name:str price:float stock:int=0` table: read one row by id, and create one row
-// with its job in one transaction. Plain net/http and database/sql, the generated service's
-// drivers and connection discipline (sqlite.go or postgres.go, whichever the benchmark copies
-// beside this file), and nothing else: no request ids, no logs, no validation but the types.
+// the `product name:str price:float stock:int=0` table while keeping docs/contract.md's
+// promises: read one row by id, and create one row with its job in one transaction; name each
+// request (X-Request-ID, the caller's or a new UUID4) and log one JSON line for it. Plain
+// net/http, log/slog and database/sql, the generated service's drivers and connection
+// discipline (sqlite.go or postgres.go, whichever the benchmark copies beside this file), and
+// nothing else: no validation but the types and the name's length, no JSON error bodies.
 //
 //	baseline DATABASE_URL PORT
 package main
@@ -10,13 +12,17 @@ package main
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log"
+	"log/slog"
 	"net/http"
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 type product struct {
@@ -102,7 +108,8 @@ func main() {
 		w.Header().Set("Location", "/api/v1/products/"+strconv.FormatInt(p.ID, 10))
 		writeJSON(w, http.StatusCreated, p)
 	})
-	srv := &http.Server{Addr: "127.0.0.1:" + os.Args[2], Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("logger", "http")
+	srv := &http.Server{Addr: "127.0.0.1:" + os.Args[2], Handler: logRequests(logger, mux), ReadHeaderTimeout: 5 * time.Second}
 	log.Fatal(srv.ListenAndServe())
 }
 
@@ -123,6 +130,36 @@ func create(ctx context.Context, db *sql.DB, name string, price float64, stock i
 		return product{}, err
 	}
 	return p, tx.Commit()
+}
+
+// logRequests names each request, echoing the caller's X-Request-ID or making one up, and
+// logs one line per request, as the contract asks.
+func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		started := time.Now()
+		id := r.Header.Get("X-Request-ID")
+		if id == "" || len(id) > 128 {
+			newID := uuid.New()
+			id = hex.EncodeToString(newID[:])
+		}
+		w.Header().Set("X-Request-ID", id)
+		rec := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		logger.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("request_id", id),
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", rec.status),
+			slog.Float64("duration_ms", float64(time.Since(started).Microseconds())/1000))
+	})
+}
+
+// statusWriter remembers the status written, for the log line.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	w.status = status
+	w.ResponseWriter.WriteHeader(status)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"database/sql"
+	"runtime"
 	"strings"
 	"time"
 
@@ -21,6 +22,11 @@ func open(databaseURL string) (reader, writer *sql.DB, err error) {
 		return nil, nil, err
 	}
 	writer.SetMaxOpenConns(1)
+	// Every reader is kept open: database/sql would keep 2 idle and open the others again, pragmas
+	// and schema read included, for each burst of reads.
+	readers := max(4, 2*runtime.GOMAXPROCS(0))
+	reader.SetMaxOpenConns(readers)
+	reader.SetMaxIdleConns(readers)
 	return reader, writer, nil
 }
 
