@@ -35,7 +35,7 @@ import pytest
 from ingest_check import run_ingest_check
 from mvpgen.render import generate
 from oversize_check import run_oversize_check
-from smoke import SmokeFailure, run_smoke, wait_ready
+from smoke import SmokeFailure, run_isolation, run_smoke, wait_ready
 from variants import VARIANTS, Variant, postgres_server_url
 
 pytestmark = pytest.mark.matrix
@@ -428,6 +428,10 @@ def serve_and_smoke(project: Project, served: list[Server], database_url: str, *
             core_url = f"http://127.0.0.1:{core_port}"
             wait_ready(core_url, READY_TIMEOUT, alive=server.alive)
             checks += run_ingest_check(core_url, server.base_url, spec.model_dump(mode="json"))
+            if variant.auth:
+                # The smoke run drove the API alone: the users' isolation step, references
+                # included, against the Go service's own endpoints too.
+                checks += run_isolation(core_url, spec.model_dump(mode="json"))
         # With --auth, both act for a user signed up here. Schemathesis comes last: its own
         # sign-ups and logins spend this address's attempts for the rate limit's window.
         headers = sign_up(server.base_url) if variant.auth else {}

@@ -61,6 +61,19 @@ def test_matrix_has_an_irregular_plural_and_several_resources() -> None:
     assert any(len(v.spec_data()["resources"]) > 1 for v in VARIANTS)
 
 
+def test_matrix_combines_auth_with_chained_references_in_both_languages() -> None:
+    """With --auth a reference names only rows of the user's own: a variant has both, with a
+    chain (a second user must make rows of their own two levels deep before referencing any),
+    and runs the code of each language (the hybrid runs both)."""
+    languages = {"fastapi": {"fastapi"}, "go": {"go"}, "hybrid": {"fastapi", "go"}}
+    covered: set[str] = set()
+    for variant in VARIANTS:
+        ancestors = variant.spec_data()["ancestors"]
+        if variant.auth and any(ancestors[name] for names in ancestors.values() for name in names):
+            covered |= languages[variant.stack]
+    assert covered == {"fastapi", "go"}
+
+
 def test_matrix_has_the_tricky_names() -> None:
     names = {f["name"] for f in _fields()} | {
         r["name"] for v in VARIANTS for r in v.spec_data()["resources"]

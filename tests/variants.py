@@ -59,6 +59,14 @@ TRICKY = (
     "status name:str",
 )
 
+# References under --auth, where each user may name only rows of their own: a chain (payment ->
+# invoice -> customer) and a renamed optional reference, given before what they reference.
+OWNED_REFERENCES = (
+    "payment invoice:ref payer:ref(customer)? amount:float",
+    "invoice customer:ref title:str",
+    "customer name:str",
+)
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -158,6 +166,11 @@ VARIANTS: list[Variant] = [
     Variant("fastapi-postgres-auth", "fastapi", "postgres", (), "shop", auth=True),
     Variant("hybrid-sqlite-auth", "hybrid", "sqlite", (), "shop", auth=True),
     Variant("hybrid-postgres-auth", "hybrid", "postgres", (), "shop", auth=True),
+    # Both stacks' code: the smoke run drives the API (FastAPI), the users' isolation step also
+    # the core service (Go), and the ingest check core's batches.
+    Variant(
+        "hybrid-sqlite-auth-references", "hybrid", "sqlite", OWNED_REFERENCES, "billing", auth=True
+    ),
     Variant("hybrid-sqlite-default", "hybrid", "sqlite", (), "shop", without_uv=True),
     Variant("hybrid-sqlite-every-type", "hybrid", "sqlite", EVERY_TYPE, "every-type"),
     Variant("hybrid-sqlite-tricky", "hybrid", "sqlite", TRICKY, "my-app"),

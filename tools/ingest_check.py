@@ -1,6 +1,7 @@
 """The hybrid stack's own step of the matrix: a batch ingested through the Go service (core)
 is served by the FastAPI service (api), and every row's job is run by the Go worker. With
---auth, a token from the API's sign-up opens core's ingest, and core refuses a request without.
+--auth, a token from the API's sign-up opens core's ingest, core refuses a request without,
+and a second user's batch naming the first user's rows is refused as naming missing rows.
 
 Like the smoke client it reads only the spec and talks HTTP; failures raise `SmokeFailure`.
 """
@@ -37,11 +38,7 @@ def run_ingest_check(
     ingested: dict[str, list[int]] = {}
     with httpx.Client(timeout=30.0) as client:
         if spec.get("auth"):
-            account = {"email": f"ingest-{uuid.uuid4().hex[:10]}@example.com", "password": "x" * 12}
-            body = _expect(
-                client.post(f"{api_url}/api/v1/auth/signup", json=account), 201, "signup"
-            )
-            client.headers["Authorization"] = f"Bearer {body['access_token']}"
+            client.headers["Authorization"] = _sign_up(client, api_url)
             plural = spec["resources"][0]["plural"]
             refused = httpx.post(f"{core_url}/ingest/{plural}", json=[], timeout=30.0)
             _expect(refused, 401, "ingest without a token")
@@ -108,4 +105,45 @@ def run_ingest_check(
                     )
                 time.sleep(0.1)
             checks += 1
+        if spec.get("auth"):
+            checks += _check_others_rows_refused(core_url, api_url, spec, ingested)
+    return checks
+
+
+def _sign_up(client: httpx.Client, api_url: str) -> str:
+    """A new account, signed up through api: the Authorization header that acts for it."""
+    account = {"email": f"ingest-{uuid.uuid4().hex[:10]}@example.com", "password": "x" * 12}
+    body = _expect(client.post(f"{api_url}/api/v1/auth/signup", json=account), 201, "signup")
+    return f"Bearer {body['access_token']}"
+
+
+def _check_others_rows_refused(
+    core_url: str, api_url: str, spec: dict[str, Any], ingested: dict[str, list[int]]
+) -> int:
+    """A second user's batch naming the first user's `ingested` rows is refused as one naming
+    rows that do not exist: a 422 `missing_reference` per reference, nothing written."""
+    checks = 0
+    with httpx.Client(timeout=30.0) as other:
+        other.headers["Authorization"] = _sign_up(other, api_url)
+        for resource in spec["resources"]:
+            refs = {f["name"]: f["ref"] for f in resource["fields"] if f.get("ref")}
+            if not refs:
+                continue
+            where = f"{resource['name']}: a second user's batch naming the first user's rows: "
+            named = {name: ingested[ref][0] for name, ref in refs.items()}
+            batch = [resource["sample"] | named]
+            body = _expect(
+                other.post(f"{core_url}/ingest/{resource['plural']}", json=batch), 422, where
+            )
+            got = sorted((e["loc"], e["msg"], e["type"]) for e in body["detail"])
+            want = sorted(
+                (["body", 0, name], f"{ref} {named[name]} does not exist", "missing_reference")
+                for name, ref in refs.items()
+            )
+            if got != want:
+                raise SmokeFailure(f"{where}errors {got}, want {want}")
+            listed = _expect(other.get(f"{api_url}{resource['path']}"), 200, where + "list")
+            if listed["total"] != 0:
+                raise SmokeFailure(f"{where}the refused batch wrote rows: {listed}")
+            checks += 2
     return checks

@@ -17,7 +17,8 @@ From a shell (the spec as written by `mvpgen.spec.spec_json`)::
 With `"auth": true` in the spec (`mvpgen new --auth`) it first checks that resource and jobs
 endpoints refuse requests without a valid token, signs up a user and acts for it from then on
 (sign-up refusals, login failures that look alike, logout, reset), and at the end signs up a
-second user, who must not see, change or delete any of the first user's rows.
+second user, who must not see, change or delete any of the first user's rows or jobs, nor name
+their rows in a reference (`run_isolation` runs that last step alone).
 
 Every check that fails raises `SmokeFailure` naming the resource, the step, and the status and
 body that were received. The checks follow docs/contract.md.
@@ -248,6 +249,13 @@ class Smoke:
         )
         return email, password, body
 
+    def act_as_new_user(self, label: str) -> tuple[str, str]:
+        """Sign up a new account and act for it from now on; its email and password."""
+        email, password, body = self.sign_up(label)
+        self.user_id = body["user"]["id"]
+        self.client.headers["Authorization"] = f"Bearer {body['access_token']}"
+        return email, password
+
     def check_auth(self) -> None:
         """Sign-up, login, logout, me, refusals; then every later request acts for one user."""
         paths = ["/api/v1/jobs"] + [r["path"] for r in self.spec["resources"]]
@@ -265,9 +273,7 @@ class Smoke:
             self.expect(self.request("GET", path, headers=made_up), 401)
 
         self.begin("POST /api/v1/auth/signup")
-        email, password, body = self.sign_up("a")
-        self.user_id = body["user"]["id"]
-        self.client.headers["Authorization"] = f"Bearer {body['access_token']}"
+        email, password = self.act_as_new_user("a")
         self.begin("sign-up with the same email in other case -> 409")
         self.expect(
             self.request(
@@ -342,26 +348,141 @@ class Smoke:
         self.check(known.text == nobody.text, "the reset answers tell accounts apart", nobody)
 
     def check_isolation(self) -> None:
-        """A second user sees, changes and deletes none of the first user's rows or jobs."""
-        self.begin("a second user sees none of the first user's rows")
+        """A second user sees, changes and deletes none of the first user's rows or jobs, and
+        cannot reference the first user's rows: such a reference is answered as one to a row
+        that does not exist (422 `missing_reference`), and a PATCH of their row is a 404
+        whatever it references. Each user makes the rows their own references point at."""
+        self.begin("a second user signs up")
         _, _, body = self.sign_up("b")
+        other_id = body["user"]["id"]
         other = {"Authorization": f"Bearer {body['access_token']}"}
+        # Per resource, a row of each user's; the spec lists referenced resources first, so
+        # every row's references name rows of its own user's made before it.
+        mine: dict[str, dict[str, Any]] = {}
+        theirs: dict[str, dict[str, Any]] = {}
         for resource in self.spec["resources"]:
             self.resource = resource["name"]
-            path = resource["path"]
-            response = self.expect(self.request("POST", path, json=resource["sample"]), 201)
-            rid = self.json_of(response)["id"]
-            page = self.json_of(self.expect(self.request("GET", path, headers=other), 200))
-            self.check(
-                page.get("total") == 0 and page.get("items") == [],
-                f"the second user's list holds rows: {page}",
-            )
-            self.expect(self.request("GET", f"{path}/{rid}", headers=other), 404)
-            self.expect(self.request("PATCH", f"{path}/{rid}", json={}, headers=other), 404)
-            self.expect(self.request("DELETE", f"{path}/{rid}", headers=other), 404)
-            self.expect(self.request("GET", f"{path}/{rid}"), 200)
-            self.expect(self.request("DELETE", f"{path}/{rid}"), 204)
+            self.begin("each user creates a row whose references name their own rows")
+            mine[resource["name"]] = self.create_owned(resource, mine, {})
+            theirs[resource["name"]] = self.create_owned(resource, theirs, other)
+        # Only now, with every row in place: the second user's DELETE of a row the first user's
+        # rows reference must be the 404 of a row they cannot see, not the 409 that says it is
+        # there.
+        for resource in self.spec["resources"]:
+            self.resource = resource["name"]
+            self.check_rows_isolated(resource, mine, theirs, other)
+        for resource in reversed(self.spec["resources"]):  # referencing rows first
+            self.resource = resource["name"]
+            self.begin("each user deletes their own row")
+            for rows, headers in ((mine, {}), (theirs, other)):
+                url = f"{resource['path']}/{rows[resource['name']]['id']}"
+                self.expect(self.request("DELETE", url, headers=headers), 204)
         self.resource = "app"
+        self.check_jobs_isolated(other, other_id, made=len(theirs))
+
+    def create_owned(
+        self, resource: dict[str, Any], rows: dict[str, dict[str, Any]], headers: dict[str, str]
+    ) -> dict[str, Any]:
+        """A row of the resource's sample whose references name `rows` (per resource: a row of
+        the same user's), created by the user `headers` act for (none: the first user)."""
+        refs = {f["name"]: rows[f["ref"]]["id"] for f in resource["fields"] if f.get("ref")}
+        body = resource["sample"] | refs
+        response = self.expect(
+            self.request("POST", resource["path"], json=body, headers=headers), 201
+        )
+        row: dict[str, Any] = self.json_of(response)
+        return row
+
+    def check_rows_isolated(
+        self,
+        resource: dict[str, Any],
+        mine: dict[str, dict[str, Any]],
+        theirs: dict[str, dict[str, Any]],
+        other: dict[str, str],
+    ) -> None:
+        """The second user (`other`) reaches none of the first user's rows of `resource`, nor
+        names them in a reference; neither user's row changes."""
+        name, path = resource["name"], resource["path"]
+        row, own = mine[name], theirs[name]
+        url = f"{path}/{row['id']}"
+        self.begin("the second user lists their own row alone")
+        page = self.json_of(self.expect(self.request("GET", path, headers=other), 200))
+        self.check(
+            page.get("total") == 1 and [item["id"] for item in page["items"]] == [own["id"]],
+            f"the second user's list is not their row {own['id']} alone: {page}",
+        )
+        self.begin("the second user's GET, PATCH {} and DELETE of the first user's row -> 404")
+        for method in ("GET", "PATCH", "DELETE"):
+            body = {} if method == "PATCH" else None
+            response = self.request(method, url, json=body, headers=other)
+            self.expect_not_found(response, name, row["id"])
+        refs = {f["name"]: f["ref"] for f in resource["fields"] if f.get("ref")}
+        if refs:
+            named = {column: mine[target]["id"] for column, target in refs.items()}
+            self.begin("the second user's create naming the first user's rows -> 422")
+            response = self.request("POST", path, json=resource["sample"] | named, headers=other)
+            self.check_missing_references(response, refs, named)
+            self.begin("the second user's PATCH of their row naming the first user's rows -> 422")
+            response = self.request("PATCH", f"{path}/{own['id']}", json=named, headers=other)
+            self.check_missing_references(response, refs, named)
+            self.begin("the second user's PATCH of the first user's row -> 404, whatever it names")
+            bodies = {
+                "the first user's rows": named,
+                "the second user's rows": {c: theirs[t]["id"] for c, t in refs.items()},
+                "missing rows": dict.fromkeys(refs, MISSING_ID),
+            }
+            for what, body in bodies.items():
+                response = self.request("PATCH", url, json=body, headers=other)
+                self.expect_not_found(response, name, row["id"], f"naming {what}")
+            self.begin("the second user's filter on the first user's rows lists nothing")
+            for column, value in named.items():
+                params = {column: value}
+                page = self.json_of(
+                    self.expect(self.request("GET", path, params=params, headers=other), 200)
+                )
+                self.check(page.get("total") == 0, f"?{column}={value} lists rows: {page}")
+        self.begin("each user's row is as it was")
+        fields = [f["name"] for f in resource["fields"]]
+        for before, headers in ((row, {}), (own, other)):
+            response = self.request("GET", f"{path}/{before['id']}", headers=headers)
+            after = self.json_of(self.expect(response, 200))
+            self.check(
+                {f: after.get(f) for f in fields} == {f: before[f] for f in fields},
+                f"refused requests changed the row: {after}, was {before}",
+                response,
+            )
+
+    def expect_not_found(
+        self, response: httpx.Response, resource: str, rid: int, what: str = ""
+    ) -> None:
+        """The 404 of a row that does not exist: `{"detail": "<resource> <id> not found"}`."""
+        self.expect(response, 404, what)
+        want = f"{resource} {rid} not found"
+        self.check(
+            self.json_of(response) == {"detail": want}, f'expected {{"detail": "{want}"}}', response
+        )
+
+    def check_missing_references(
+        self, response: httpx.Response, refs: dict[str, str], named: dict[str, int]
+    ) -> None:
+        """A 422 with one `missing_reference` error per reference (`refs`: column -> resource),
+        worded as for a row that does not exist, for the ids `named`."""
+        self.expect(response, 422)
+        body = self.json_of(response)
+        detail = body.get("detail") if isinstance(body, dict) else None
+        self.check(isinstance(detail, list), "a 422 without a list of errors", response)
+        got = sorted(
+            (tuple(error.get("loc", ())), str(error.get("msg")), str(error.get("type")))
+            for error in detail
+        )
+        want = sorted(
+            (("body", column), f"{target} {named[column]} does not exist", "missing_reference")
+            for column, target in refs.items()
+        )
+        self.check(got == want, f"expected the errors {want}", response)
+
+    def check_jobs_isolated(self, other: dict[str, str], other_id: int, made: int) -> None:
+        """The second user (`other`, who created `made` rows) sees their own jobs alone."""
         self.begin("a second user sees none of the first user's jobs")
         mine = self.json_of(self.expect(self.request("GET", "/api/v1/jobs"), 200))
         self.check(mine.get("total", 0) > 0, f"the first user has no jobs: {mine}")
@@ -370,8 +491,9 @@ class Smoke:
             self.expect(self.request("GET", f"/api/v1/jobs/{job['id']}", headers=other), 404)
         theirs = self.json_of(self.expect(self.request("GET", "/api/v1/jobs", headers=other), 200))
         self.check(
-            theirs.get("total") == 0 and theirs.get("items") == [],
-            f"the second user's job list holds jobs: {theirs}",
+            theirs.get("total") == made
+            and all(job["payload"].get("owner_id") == other_id for job in theirs["items"]),
+            f"the second user's job list is not the {made} jobs of their own rows: {theirs}",
         )
 
     def check_health(self) -> None:
@@ -1302,6 +1424,23 @@ def run_smoke(
     smoke = Smoke(base_url, spec, job_timeout=job_timeout, log=log)
     try:
         smoke.run()
+    finally:
+        smoke.close()
+    return smoke.checks
+
+
+def run_isolation(
+    base_url: str, spec: dict[str, Any], *, log: Callable[[str], None] = print
+) -> int:
+    """With --auth: two new users, a row of every resource each, and the checks that neither
+    reaches the other's rows nor references them (the last step of a whole run, alone);
+    return the number of checks passed."""
+    smoke = Smoke(base_url, spec, log=log)
+    try:
+        smoke.resource = "app"
+        smoke.begin("a first user signs up")
+        smoke.act_as_new_user("a")
+        smoke.check_isolation()
     finally:
         smoke.close()
     return smoke.checks
