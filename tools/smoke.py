@@ -800,11 +800,17 @@ class ResourceSmoke:
                 names=name,
                 before=total,
             )
-            target = f"{by_name[field['ref']]['path']}/{row[name]}"
+            # A row naming the other sample's row, which no row of another resource references
+            # (the referenced rows' own references name the first rows), so the 409 names this
+            # resource rather than one of theirs.
+            s.begin(f"POST {name} naming the other {field['ref']} -> 201")
+            referrer = self.create({**self.sample, name: field["other_sample"]})
+            total += 1
+            target = f"{by_name[field['ref']]['path']}/{referrer[name]}"
             s.begin(f"DELETE the referenced {field['ref']} -> 409")
             response = s.expect(s.request("DELETE", target), 409)
             detail = s.json_of(response).get("detail", "")
-            want = f"{field['ref']} {row[name]} is referenced by {self.name} "
+            want = f"{field['ref']} {referrer[name]} is referenced by {self.name} "
             s.check(str(detail).startswith(want), f"the 409 detail does not say {want!r}", response)
             s.expect(s.request("GET", target), 200)
             if field["optional"]:
