@@ -7,7 +7,12 @@ no settings, no error handlers; but what the contract asks of every request, as 
 can be done by hand: the request id (the caller's X-Request-ID, else a new one) on the response,
 one JSON log line per request on stdout (the generated service's keys), and 413 beyond 1 MiB.
 
-    python app.py DATABASE_URL PORT
+With `orm` as a third argument, the same service reaches its database through SQLAlchemy's
+asyncio ORM instead (aiosqlite; psycopg's async mode), written by hand and tuned as the
+generated service's engines are: measured against it, the generated service's own code is what
+differs, not its choice of libraries.
+
+    python app.py DATABASE_URL PORT [orm]
 """
 
 import asyncio
@@ -38,6 +43,7 @@ INSERT_JOB = (
     '"created_at", "updated_at") VALUES (?, ?, ?, 0, 5, ?, ?, ?)'
 )
 JOB = "product.created"
+SQLITE_PRAGMAS = ("busy_timeout = 10000", "journal_mode = WAL", "synchronous = NORMAL")
 
 
 class ProductIn(BaseModel):
@@ -68,7 +74,7 @@ class SQLite:
 
     def __init__(self, path: str) -> None:
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        for pragma in ("busy_timeout = 10000", "journal_mode = WAL", "synchronous = NORMAL"):
+        for pragma in SQLITE_PRAGMAS:
             self.db.execute(f"PRAGMA {pragma}")
 
     async def get(self, row_id: int) -> Sequence[Any] | None:
@@ -137,6 +143,104 @@ class Postgres:
             return row
 
 
+class ORM:
+    """SQLAlchemy's asyncio ORM, as a hand-written service would use it: a session per
+    request, `session.get` by id, the row and its job added in one transaction. On SQLite one
+    writer connection and a pool of autocommit readers; on PostgreSQL a pool of 20 steady,
+    pinged connections, reads in autocommit (the generated service's engine settings)."""
+
+    def __init__(self, url: str) -> None:
+        import sqlalchemy as sa
+        from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+        self.product, self.job = orm_models()
+        if url.startswith("sqlite:///"):
+            url = "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
+            writer = create_async_engine(url, pool_size=1, max_overflow=0)
+            reader = create_async_engine(
+                url, pool_size=20, max_overflow=0, isolation_level="AUTOCOMMIT"
+            )
+
+            def pragmas(connection: Any, _record: Any) -> None:
+                for pragma in SQLITE_PRAGMAS:
+                    connection.execute(f"PRAGMA {pragma}")
+
+            for engine in (writer, reader):
+                sa.event.listen(engine.sync_engine, "connect", pragmas)
+        else:
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+            writer = create_async_engine(url, pool_size=20, max_overflow=0, pool_pre_ping=True)
+            reader = writer.execution_options(isolation_level="AUTOCOMMIT")
+        self.writes = async_sessionmaker(writer, expire_on_commit=False)
+        self.reads = async_sessionmaker(reader)
+
+    async def get(self, row_id: int) -> Sequence[Any] | None:
+        async with self.reads() as session:
+            row = await session.get(self.product, row_id)
+            return None if row is None else row.values()
+
+    async def create(self, data: ProductIn) -> Sequence[Any]:
+        now = dt.datetime.now(dt.UTC)
+        async with self.writes() as session:
+            row = self.product(**data.model_dump(), created_at=now, updated_at=now)
+            session.add(row)
+            await session.flush()
+            session.add(
+                self.job(
+                    kind=JOB,
+                    payload={"id": row.id},
+                    status="queued",
+                    attempts=0,
+                    max_attempts=5,
+                    run_at=now,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            await session.commit()
+            return row.values()
+
+
+def orm_models() -> tuple[type, type]:
+    """The two tables as mapped classes (built only when the ORM is used)."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Product(Base):
+        __tablename__ = "products"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        name: Mapped[str]
+        price: Mapped[float]
+        stock: Mapped[int]
+        created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+        updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+        processed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+        def values(self) -> list[Any]:
+            times = [
+                None if t is None else t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+                for t in (self.created_at, self.updated_at, self.processed_at)
+            ]
+            return [self.id, self.name, self.price, self.stock, *times]
+
+    class Job(Base):
+        __tablename__ = "jobs"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        kind: Mapped[str]
+        payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON())
+        status: Mapped[str]
+        attempts: Mapped[int]
+        max_attempts: Mapped[int]
+        run_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+        created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+        updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+
+    return Product, Job
+
+
 VALID_REQUEST_ID = re.compile(r"^[!-~]{1,128}$")
 
 
@@ -193,13 +297,15 @@ def product(row: Sequence[Any]) -> ProductOut:
     )
 
 
-def make_app(url: str) -> FastAPI:
+def make_app(url: str, orm: bool = False) -> FastAPI:
     db: Database
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nonlocal db
-        if url.startswith("sqlite:///"):
+        if orm:
+            db = ORM(url)
+        elif url.startswith("sqlite:///"):
             db = SQLite(url.removeprefix("sqlite:///"))
         else:
             postgres = Postgres(url)
@@ -233,7 +339,7 @@ def make_app(url: str) -> FastAPI:
 if __name__ == "__main__":
     # uvicorn.run picks uvloop and httptools from uvicorn[standard], as the generated service's do.
     uvicorn.run(
-        make_app(sys.argv[1]),
+        make_app(sys.argv[1], orm=sys.argv[3:] == ["orm"]),
         host="127.0.0.1",
         port=int(sys.argv[2]),
         log_config=None,
