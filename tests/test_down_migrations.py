@@ -1,10 +1,11 @@
 """Migrations that add columns undo cleanly, on a database holding rows, in both stacks.
 
-A user adds a reference and a defaulted field to a resource other rows reference, migrates, and
-then takes that migration back (goose's down, Alembic's downgrade) and applies it again. On
-SQLite a column with a foreign key goes only by rebuilding its table, and the rebuild must keep
-every row (ids, other columns, the AUTOINCREMENT counter) and every foreign key into and out of
-the table. The schema is migrated the stack's own way (the project's goose provider; its
+A user adds a defaulted field, then a reference and another defaulted field, to a resource
+other rows reference, migrates, then takes the last migration back (goose's down, Alembic's
+downgrade) and applies it again. On SQLite, Alembic makes each of these changes by rebuilding
+the table (batch mode), which must keep every row (ids, other columns, the AUTOINCREMENT
+counter) and every foreign key into and out of the table; goose adds and drops the columns in
+place. The schema is migrated the stack's own way (the project's goose provider; its
 `alembic`), and the rows are written and read with plain SQL (sqlite3, psql).
 """
 
