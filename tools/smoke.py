@@ -599,9 +599,15 @@ class Smoke:
         self.check(len(page["items"]) <= limit, f"more than {limit} items returned", response)
 
     def check_422_names(
-        self, response: httpx.Response, field: str | None, *, where: str = "body"
+        self,
+        response: httpx.Response,
+        field: str | None,
+        *,
+        where: str = "body",
+        error_type: str | None = None,
     ) -> None:
-        """A 422 whose detail is FastAPI's list of errors; one `loc` names `field`."""
+        """A 422 whose detail is FastAPI's list of errors; one `loc` names `field`, and every
+        error is of `error_type` when one is given."""
         body = self.json_of(response)
         detail = body.get("detail") if isinstance(body, dict) else None
         self.check(
@@ -626,6 +632,12 @@ class Smoke:
             self.check(
                 any(error["loc"][0] == where and field in error["loc"] for error in detail),
                 f"no error names {where}.{field} in its loc",
+                response,
+            )
+        if error_type is not None:
+            self.check(
+                all(error["type"] == error_type for error in detail),
+                f"every error's type must be {error_type!r}",
                 response,
             )
 
@@ -713,6 +725,7 @@ class ResourceSmoke:
         status: int,
         names: str | None = None,
         where: str = "body",
+        error_type: str | None = None,
         before: int,
         **kwargs: Any,
     ) -> None:
@@ -721,7 +734,7 @@ class ResourceSmoke:
         s.begin(step)
         response = s.expect(s.request(method, url, **kwargs), status)
         if status == 422:
-            s.check_422_names(response, names, where=where)
+            s.check_422_names(response, names, where=where, error_type=error_type)
         else:
             body = s.json_of(response)
             s.check(isinstance(body, dict) and "detail" in body, 'no {"detail": ...}', response)
@@ -1117,8 +1130,23 @@ class ResourceSmoke:
             content=b'{"broken": ',
             headers={"content-type": "application/json"},
             status=422,
+            error_type="json_invalid",
             before=total,
         )
+        # JSON is UTF-8 without a byte order mark; a parser that guesses encodings (Python's
+        # json.loads does) would read these as the sample.
+        encodings = {"utf-16": "UTF-16", "utf-32": "UTF-32", "utf-8-sig": "UTF-8 after a BOM"}
+        for encoding, label in encodings.items():
+            self.bad_request(
+                f"POST the sample in {label} -> 422 json_invalid",
+                "POST",
+                self.path,
+                content=json.dumps(self.sample).encode(encoding),
+                headers={"content-type": "application/json"},
+                status=422,
+                error_type="json_invalid",
+                before=total,
+            )
         self.bad_request(
             "POST a JSON array -> 422",
             "POST",
