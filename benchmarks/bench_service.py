@@ -74,6 +74,12 @@ BODY = json.dumps({"name": "widget", "price": 9.5, "stock": 3})
 SEEDED = 100
 ENDPOINTS = ("GET", "POST")
 HEY_VERSION = "v0.1.4"
+# Each stack's generated service is compared with these: (stack, label, baseline service).
+BASELINES = (
+    ("go", "bare", "go-baseline"),
+    ("fastapi", "bare", "fastapi-baseline"),
+    ("fastapi", "orm", "fastapi-orm-baseline"),
+)
 
 # bench_jobs.py drives its load with hey and shares these.
 __all__ = ["ensure_hey", "free_port", "run", "stop"]
@@ -202,7 +208,7 @@ def databases(db: str, workdir: Path, names: list[str]) -> Iterator[dict[str, st
 def bench_pair(
     pair: list[Service], group: Servers, loadgen: Path, args: argparse.Namespace
 ) -> None:
-    """Serve both, seed both, then load each in turn, alternating who goes first."""
+    """Serve and seed each service, then load each in turn, reversing the order every round."""
     server_core, load_core = cores()
     served = []
     for service in pair:
@@ -274,9 +280,8 @@ def report(services: list[Service], args: argparse.Namespace) -> None:
             print(f"{s.name:20} {endpoint:8} {rps:>22} {p99:>24} {cpu:>20} {errors:7d}")
     by_name = {s.name: s for s in services}
     print("\nratio generated/baseline, req/s per round (goal: 0.85 or better against bare)")
-    for stack, against in (("go", "bare"), ("fastapi", "bare"), ("fastapi", "orm")):
-        gen = by_name.get(f"{stack}-generated")
-        bare = by_name.get(f"{stack}-{'' if against == 'bare' else against + '-'}baseline")
+    for stack, against, baseline in BASELINES:
+        gen, bare = by_name.get(f"{stack}-generated"), by_name.get(baseline)
         if gen is None or bare is None:
             continue
         for endpoint in ENDPOINTS:
@@ -313,9 +318,8 @@ def main() -> int:
         args.workdir.mkdir(parents=True)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="mvpgen-bench-service-"))
     stacks = [args.stack] if args.stack else ["go", "fastapi"]
-    names = [f"{stack}-{kind}" for stack in stacks for kind in ("generated", "baseline")]
-    if "fastapi" in stacks:
-        names.append("fastapi-orm-baseline")
+    names = [f"{stack}-generated" for stack in stacks]
+    names += [baseline for stack, _, baseline in BASELINES if stack in stacks]
     loadgen = build_loadgen()
     services: list[Service] = []
     try:
