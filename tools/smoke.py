@@ -1327,15 +1327,7 @@ class ResourceSmoke:
         self.expect_404(s.request("DELETE", f"{self.path}/{MISSING_ID}"), MISSING_ID)
 
     def expect_404(self, response: httpx.Response, rid: int) -> None:
-        s = self.s
-        s.expect(response, 404)
-        body = s.json_of(response)
-        want = f"{self.name} {rid} not found"
-        s.check(
-            isinstance(body, dict) and body.get("detail") == want,
-            f'expected {{"detail": "{want}"}}',
-            response,
-        )
+        self.s.expect_not_found(response, self.name, rid)
 
     def newest_job_id(self) -> int:
         s = self.s
